@@ -1,0 +1,1 @@
+"""High-availability placement and recovery for KVM guests on IBM Z."""

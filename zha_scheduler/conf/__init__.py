@@ -1,0 +1,24 @@
+"""Configuration options of zha-scheduler, registered on the global CONF.
+
+Like ``nova.conf``, importing this package registers every option, so the
+filters and weighers can read them inside nova-scheduler from nova.conf.
+"""
+
+from oslo_config import cfg
+
+from zha_scheduler.conf import scheduler
+
+CONF = cfg.CONF
+
+_MODULES = (scheduler,)
+
+for _module in _MODULES:
+    _module.register_opts(CONF)
+
+
+def list_opts() -> list[tuple[cfg.OptGroup, list[cfg.Opt]]]:
+    """Return the options for oslo-config-generator (``oslo.config.opts``)."""
+    opts: list[tuple[cfg.OptGroup, list[cfg.Opt]]] = []
+    for module in _MODULES:
+        opts.extend(module.list_opts())
+    return opts

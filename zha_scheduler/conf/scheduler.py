@@ -1,0 +1,103 @@
+"""Options read inside nova-scheduler by the ZHA filters and weighers."""
+
+from oslo_config import cfg
+
+SPREAD_DOMAINS = ('lpar', 'cpc', 'site')
+
+zha_scheduler_group = cfg.OptGroup(
+    name='zha_scheduler',
+    title='ZHA scheduler options',
+    help="""
+Options for the zha-scheduler filters and weighers, which spread server groups
+over IBM Z failure domains (LPAR, CPC, site) and steer workloads by the health
+of each host's redundancy, as published in Placement traits by the host agent.
+""")
+
+scheduler_opts = [
+    cfg.IntOpt('trait_cache_ttl',
+        default=30,
+        min=0,
+        help="""
+Seconds for which the scheduler keeps its view of the ZHA topology traits.
+
+The view is read from Placement in bulk (one call per ``CUSTOM_ZHA_*`` trait,
+never one per host). When a refresh fails, the last good view is kept and a
+warning is logged.
+
+Possible values:
+
+* 0: refresh for every scheduling request.
+* A positive integer: number of seconds between refreshes.
+
+Related options:
+
+* ``[placement]`` section: the Placement client configuration of Nova, reused.
+"""),
+    cfg.StrOpt('spread_domain',
+        default='cpc',
+        choices=[
+            ('lpar', 'Spread over hosts (one LPAR is one compute host).'),
+            ('cpc', 'Spread over CPCs (physical machines).'),
+            ('site', 'Spread over sites (data centres).'),
+        ],
+        help="""
+Failure domain over which anti-affinity server groups are spread.
+
+A request may override it with the scheduler hint ``zha_spread_domain``.
+Hosts without the trait for the chosen level are in an unknown domain: they
+are never rejected for topology reasons and never count as the same domain as
+another host.
+
+Related options:
+
+* ``max_skew``
+"""),
+    cfg.IntOpt('max_skew',
+        default=1,
+        min=1,
+        help="""
+Largest allowed difference in group members between failure domains.
+
+A host passes ``ZhaFailureDomainFilter`` when placing the member there keeps
+``members(domain) + 1 - min(members over eligible domains) <= max_skew``.
+Eligible domains are the known domains of the hosts that reach the filter.
+A request may override it with the scheduler hint ``zha_max_skew``.
+
+Possible values:
+
+* An integer >= 1.
+
+Related options:
+
+* ``spread_domain``
+"""),
+    cfg.FloatOpt('failure_domain_weight_multiplier',
+        default=1.0,
+        help="""
+Multiplier for the weight of ``ZhaFailureDomainWeigher``.
+
+The weigher prefers hosts in the failure domain holding the fewest members of
+the request's ``anti-affinity`` or ``soft-anti-affinity`` group, then the host
+holding the fewest. Set to 0 to skip its work. The value can be overridden per
+aggregate with the aggregate metadata key ``failure_domain_weight_multiplier``.
+
+Possible values:
+
+* A positive float: spread harder.
+* 0.0: disable the weigher.
+* A negative float: pack group members into domains (not recommended).
+
+Related options:
+
+* ``[filter_scheduler] soft_anti_affinity_weight_multiplier``
+"""),
+]
+
+
+def register_opts(conf: cfg.ConfigOpts) -> None:
+    conf.register_group(zha_scheduler_group)
+    conf.register_opts(scheduler_opts, group=zha_scheduler_group)
+
+
+def list_opts() -> list[tuple[cfg.OptGroup, list[cfg.Opt]]]:
+    return [(zha_scheduler_group, scheduler_opts)]

@@ -1,0 +1,69 @@
+"""Hard spreading of anti-affinity server groups over failure domains."""
+
+from collections.abc import Iterable
+from typing import Any
+
+from nova.scheduler import filters
+from nova.scheduler import utils as scheduler_utils
+from oslo_log import log as logging
+
+from zha_scheduler import spread
+
+LOG = logging.getLogger(__name__)
+
+
+class ZhaFailureDomainFilter(filters.BaseHostFilter):
+    """Spread anti-affinity group members over CPCs, sites or LPARs."""
+
+    # Same-host rebuilds keep the instance where it is.
+    RUN_ON_REBUILD = False
+    # Each instance of a multi-create changes the counts for the next one.
+    run_filter_once_per_request = False
+
+    def filter_all(self, filter_obj_list: Iterable[Any],
+                   spec_obj: Any) -> list[Any]:
+        hosts = list(filter_obj_list)
+        if (scheduler_utils.request_is_rebuild(spec_obj) or
+                spread.group_policy(spec_obj) != 'anti-affinity'):
+            return hosts
+        try:
+            return self._spread(hosts, spec_obj)
+        except Exception:
+            # A filter that raises fails every boot: pass and say why.
+            LOG.exception('ZhaFailureDomainFilter could not evaluate the '
+                          'request; passing all %d hosts.', len(hosts))
+            return hosts
+
+    def host_passes(self, host_state: Any, spec_obj: Any) -> bool:
+        """Judge one host alone (its domain is then the only eligible one)."""
+        return bool(self.filter_all([host_state], spec_obj))
+
+    def _spread(self, hosts: list[Any], spec_obj: Any) -> list[Any]:
+        level = spread.spread_domain(spec_obj)
+        skew = spread.max_skew(spec_obj)
+        counts = spread.group_spread(spec_obj, hosts, level)
+        domains = {host: counts.domain_of(host) for host in hosts}
+        eligible = {d for d in domains.values() if d is not None}
+        floor = min((counts.domain_counts[d] for d in eligible), default=0)
+        passing = []
+        for host in hosts:
+            domain = domains[host]
+            if domain is None:
+                LOG.debug('%(host_state)s has no known %(level)s; not '
+                          'filtered for failure-domain spreading.',
+                          {'host_state': host, 'level': level})
+                passing.append(host)
+                continue
+            members = counts.domain_counts[domain]
+            if members + 1 - floor <= skew:
+                passing.append(host)
+            else:
+                LOG.debug('%(host_state)s fails failure domain check: '
+                          '%(level)s %(domain)s already holds %(members)d '
+                          'members of the group and the least loaded '
+                          'eligible %(level)s holds %(floor)d (max skew '
+                          '%(skew)d).',
+                          {'host_state': host, 'level': level,
+                           'domain': domain, 'members': members,
+                           'floor': floor, 'skew': skew})
+        return passing

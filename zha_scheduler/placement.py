@@ -1,0 +1,184 @@
+"""The scheduler's view of the ZHA traits, read from Placement in bulk.
+
+One call lists the ``CUSTOM_ZHA_*`` traits that exist, then one
+``GET /resource_providers?required=<trait>`` per trait gives the providers
+holding it: the number of calls grows with the vocabulary (CPCs, sites,
+consistency groups), never with the number of hosts. The result is cached for
+``[zha_scheduler] trait_cache_ttl`` seconds and shared by every ZHA filter and
+weigher of the scheduler process.
+"""
+
+import collections
+import dataclasses
+import threading
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+from urllib import parse
+
+from oslo_log import log as logging
+
+from zha_scheduler import conf
+from zha_scheduler import topology
+from zha_scheduler import traits
+
+LOG = logging.getLogger(__name__)
+CONF = conf.CONF
+
+TRAITS_VERSION = '1.6'
+REQUIRED_VERSION = '1.18'
+
+
+class PlacementReadError(Exception):
+    """Placement answered a read of the ZHA traits with an error."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Topology:
+    """Host profiles by compute node (provider) uuid and by provider name."""
+
+    by_uuid: Mapping[str, topology.HostProfile]
+    by_name: Mapping[str, topology.HostProfile]
+
+    def profile(self, uuid: str | None = None,
+                name: str | None = None) -> topology.HostProfile:
+        """Return the profile of a provider, UNKNOWN when it has no traits."""
+        if uuid and uuid in self.by_uuid:
+            return self.by_uuid[uuid]
+        if name and name in self.by_name:
+            return self.by_name[name]
+        return topology.UNKNOWN
+
+
+EMPTY = Topology(by_uuid={}, by_name={})
+
+
+def _nova_placement_client() -> Any:
+    # Imported late: the module must import without a configured Nova, e.g.
+    # for the sample config generator.
+    from nova.scheduler.client import report
+    return report.report_client_singleton()
+
+
+def read_topology(client: Any) -> tuple[Topology, int]:
+    """Read every provider's ZHA traits from Placement.
+
+    :param client: an object with ``get(url, version=...)`` returning a
+        keystoneauth-style response, such as Nova's SchedulerReportClient.
+    :returns: the topology and the number of Placement calls made.
+    :raises PlacementReadError: on any unsuccessful answer.
+    """
+    body = _get_json(client, '/traits?name=startswith:%s' % traits.PREFIX,
+                     TRAITS_VERSION)
+    calls = 1
+    trait_sets: dict[str, set[str]] = collections.defaultdict(set)
+    names: dict[str, str] = {}
+    for trait in body.get('traits', []):
+        if traits.parse(trait) is None:
+            continue
+        url = '/resource_providers?required=%s' % parse.quote(trait)
+        providers = _get_json(client, url, REQUIRED_VERSION)
+        calls += 1
+        for provider in providers.get('resource_providers', []):
+            trait_sets[provider['uuid']].add(trait)
+            names[provider['uuid']] = provider.get('name') or ''
+    by_uuid = {uuid: topology.profile_from_traits(found, names[uuid])
+               for uuid, found in trait_sets.items()}
+    by_name = {names[uuid]: profile for uuid, profile in by_uuid.items()
+               if names[uuid]}
+    return Topology(by_uuid=by_uuid, by_name=by_name), calls
+
+
+def _get_json(client: Any, url: str, version: str) -> dict[str, Any]:
+    resp = client.get(url, version=version)
+    if resp is None or not resp:
+        status = getattr(resp, 'status_code', None)
+        raise PlacementReadError('GET %s returned %s: %s' % (
+            url, status, getattr(resp, 'text', '')[:200]))
+    return resp.json()
+
+
+class TopologyView:
+    """TTL-cached Topology that keeps its last good value on failures."""
+
+    def __init__(self, client_factory: Callable[[], Any] = _nova_placement_client,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._client_factory = client_factory
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._topology: Topology | None = None
+        self._checked_at: float | None = None
+        self._read_at: float | None = None
+        self._last_request: object = None
+        # Placement calls made so far, for benchmarks and operator tools.
+        self.placement_calls = 0
+
+    def get(self, request: object = None) -> Topology:
+        """Return the topology, refreshing it when it is stale.
+
+        :param request: the scheduling request asking (its RequestSpec). With
+            ``trait_cache_ttl = 0`` the view refreshes once per request: the
+            filters, weighers and every instance of a multi-create share it.
+        :returns: the current topology; EMPTY if Placement was never read.
+        """
+        with self._lock:
+            if not self._is_stale(request):
+                return self._topology or EMPTY
+            self._last_request = request
+            self._checked_at = self._clock()
+            try:
+                found, calls = read_topology(self._client_factory())
+            except Exception as exc:
+                # Never fail a scheduling request for this: the filters treat
+                # hosts the view does not know as unknown domains.
+                LOG.warning('Could not refresh the ZHA topology view from '
+                            'Placement (%(error)s); keeping the view read '
+                            '%(age)s. Retrying in %(ttl)s seconds.',
+                            {'error': exc, 'age': self._age_text(),
+                             'ttl': CONF.zha_scheduler.trait_cache_ttl})
+                return self._topology or EMPTY
+            self.placement_calls += calls
+            self._topology = found
+            self._read_at = self._checked_at
+            LOG.debug('ZHA topology view refreshed: %(hosts)d hosts with ZHA '
+                      'traits, %(calls)d Placement calls.',
+                      {'hosts': len(found.by_uuid), 'calls': calls})
+            return found
+
+    def _is_stale(self, request: object) -> bool:
+        if self._checked_at is None:
+            return True
+        ttl = CONF.zha_scheduler.trait_cache_ttl
+        if ttl == 0:
+            return request is None or request is not self._last_request
+        return self._clock() - self._checked_at >= ttl
+
+    def _age_text(self) -> str:
+        if self._topology is None or self._read_at is None:
+            return 'never (all hosts are treated as unknown domains)'
+        return '%.0f seconds ago' % (self._clock() - self._read_at)
+
+    def invalidate(self) -> None:
+        """Force a refresh on the next call (tools and tests)."""
+        with self._lock:
+            self._checked_at = None
+
+
+_VIEW: TopologyView | None = None
+_VIEW_LOCK = threading.Lock()
+
+
+def get_view() -> TopologyView:
+    """Return the process-wide TopologyView shared by filters and weighers."""
+    global _VIEW
+    with _VIEW_LOCK:
+        if _VIEW is None:
+            _VIEW = TopologyView()
+        return _VIEW
+
+
+def reset_view() -> None:
+    """Drop the process-wide view (tests and in-process simulations)."""
+    global _VIEW
+    with _VIEW_LOCK:
+        _VIEW = None

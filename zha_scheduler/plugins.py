@@ -1,0 +1,28 @@
+"""Load plugin classes from a stevedore namespace for Nova's loaders."""
+
+from typing import Any
+
+from oslo_log import log as logging
+from stevedore import extension
+
+LOG = logging.getLogger(__name__)
+
+
+def _log_failure(manager: Any, entry_point: Any, exc: Exception) -> None:
+    LOG.error('Could not load %(name)s (%(value)s) from %(namespace)s: '
+              '%(error)s. It is skipped; Nova will refuse to start if it is '
+              'enabled.',
+              {'name': entry_point.name, 'value': entry_point.value,
+               'namespace': manager.namespace, 'error': exc})
+
+
+def load_classes(namespace: str) -> list[type]:
+    """Return the classes registered under ``namespace``, sorted by name.
+
+    A plugin that fails to import is logged with its entry point name and
+    skipped, so one broken plugin does not hide the others.
+    """
+    manager = extension.ExtensionManager(
+        namespace=namespace, invoke_on_load=False,
+        on_load_failure_callback=_log_failure)
+    return [ext.plugin for ext in sorted(manager, key=lambda e: e.name)]
