@@ -11,4 +11,4 @@ fi
 .venv/bin/python -m pip install --quiet -c constraints.txt \
     -r requirements.txt -r test-requirements.txt
 # --no-deps: the requirements above already brought the pinned dependencies.
-.venv/bin/python -m pip install --quiet --no-deps --no-build-isolation -e .
+.venv/bin/python -m pip install --quiet --no-deps -e .

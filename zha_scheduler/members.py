@@ -113,6 +113,11 @@ class MemberLocator:
         locations.extend((host, None) for host in picks.elements())
         return locations
 
+    def clear(self) -> None:
+        """Forget every cached request (tests and in-process simulations)."""
+        with self._lock:
+            self._cache.clear()
+
 
 _LOCATOR = MemberLocator()
 

@@ -1,0 +1,51 @@
+"""Apply a nova.conf file to the running process' CONF, as overrides."""
+
+import os
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from oslo_config import cfg
+
+SNIPPET = os.path.join('etc', 'nova', 'nova.conf.d', 'zha-scheduler.conf')
+
+
+def snippet_path() -> str:
+    """Return the path of the shipped ``zha-scheduler.conf`` nova.conf snippet.
+
+    :raises FileNotFoundError: when neither the source tree nor the installed
+        data files hold it.
+    """
+    here = os.path.dirname(os.path.abspath(__file__))
+    candidates = [
+        os.path.join(here, '..', '..', SNIPPET),
+        os.path.join(sys.prefix, 'etc', 'zha-scheduler', 'nova.conf.d',
+                     'zha-scheduler.conf'),
+    ]
+    for path in candidates:
+        if os.path.exists(path):
+            return os.path.normpath(path)
+    raise FileNotFoundError('zha-scheduler.conf not found in %s'
+                            % ', '.join(candidates))
+
+
+def read_sections(path: str) -> dict[str, dict[str, list[str]]]:
+    """Parse an ini file as oslo.config does: {section: {key: [values]}}."""
+    sections: dict[str, dict[str, list[str]]] = {}
+    cfg.ConfigParser(path, sections).parse()
+    return sections
+
+
+def apply_file(path: str, flags: Callable[..., Any],
+               conf: cfg.ConfigOpts = cfg.CONF) -> None:
+    """Set every option of an ini file through ``flags(group=..., **kw)``.
+
+    ``flags`` is a test case's ``self.flags``: the overrides are undone when
+    the test ends. Multi-valued options get every value of the file.
+    """
+    for section, options in read_sections(path).items():
+        group = None if section == 'DEFAULT' else section
+        for name, values in options.items():
+            opt = conf._get_opt_info(name, group)['opt']
+            value = values if getattr(opt, 'multi', False) else values[-1]
+            flags(group=group, **{name: value})
