@@ -7,11 +7,9 @@ SPREAD_DOMAINS = ('lpar', 'cpc', 'site')
 zha_scheduler_group = cfg.OptGroup(
     name='zha_scheduler',
     title='ZHA scheduler options',
-    help="""
-Options for the zha-scheduler filters and weighers, which spread server groups
-over IBM Z failure domains (LPAR, CPC, site) and steer workloads by the health
-of each host's redundancy, as published in Placement traits by the host agent.
-""")
+    help=('Options for the zha-scheduler filters and weighers, which '
+          'spread server groups over IBM Z failure domains (LPAR, CPC, '
+          'site) using the Placement traits published by the host agent.'))
 
 scheduler_opts = [
     cfg.IntOpt('trait_cache_ttl',

@@ -79,6 +79,9 @@ class SimulatedCloud(integrated_helpers._IntegratedTestBase):
     def _setup_services(self) -> None:
         # Configure the scheduler before it starts, as nova.conf would.
         self.flags(compute_driver='fake.MediumFakeDriver')
+        # A simulated cloud is one tenant's playground: no quota surprises.
+        for quota in ('instances', 'cores', 'ram', 'server_group_members'):
+            self.flags(group='quota', **{quota: -1})
         # The nova wheel installs api-paste.ini under the environment's etc/,
         # not beside the package where the API fixture looks by default.
         self.flags(api_paste_config=os.path.join(
