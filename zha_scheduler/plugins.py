@@ -8,7 +8,7 @@ from stevedore import extension
 LOG = logging.getLogger(__name__)
 
 
-def _log_failure(manager: Any, entry_point: Any, exc: Exception) -> None:
+def _log_failure(manager: Any, entry_point: Any, exc: BaseException) -> None:
     LOG.error('Could not load %(name)s (%(value)s) from %(namespace)s: '
               '%(error)s. It is skipped; Nova will refuse to start if it is '
               'enabled.',
@@ -22,7 +22,7 @@ def load_classes(namespace: str) -> list[type]:
     A plugin that fails to import is logged with its entry point name and
     skipped, so one broken plugin does not hide the others.
     """
-    manager = extension.ExtensionManager(
+    manager: extension.ExtensionManager[Any] = extension.ExtensionManager(
         namespace=namespace, invoke_on_load=False,
         on_load_failure_callback=_log_failure)
     return [ext.plugin for ext in sorted(manager, key=lambda e: e.name)]

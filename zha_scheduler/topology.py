@@ -72,20 +72,18 @@ def profile_from_traits(trait_names: Iterable[str],
     cpcs: set[str] = set()
     sites: set[str] = set()
     groups: set[str] = set()
+    by_kind = {traits.CPC: cpcs, traits.SITE: sites,
+               traits.CONSISTENCY_GROUP: groups}
     fixed: set[str] = set()
     for name in trait_names:
         parsed = traits.parse(name)
         if parsed is None:
             continue
         kind, value = parsed
-        if kind == traits.CPC:
-            cpcs.add(value)
-        elif kind == traits.SITE:
-            sites.add(value)
-        elif kind == traits.CONSISTENCY_GROUP:
-            groups.add(value)
-        else:
+        if value is None:
             fixed.add(kind)
+        else:
+            by_kind[kind].add(value)
     return HostProfile(
         cpc=_single(cpcs, 'CPC', host),
         site=_single(sites, 'site', host),

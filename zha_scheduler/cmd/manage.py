@@ -15,7 +15,8 @@ def _bounded_int(low: int, high: int) -> 'type':
         try:
             value = int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError('%r is not an integer' % text)
+            raise argparse.ArgumentTypeError(
+                '%r is not an integer' % text) from None
         if not low <= value <= high:
             raise argparse.ArgumentTypeError(
                 'must be between %d and %d, got %d' % (low, high, value))

@@ -101,9 +101,9 @@ def render(scene: SceneResult) -> str:
         for member, host in placements:
             by_host[host].append(member)
     lines.append('%-5s %-12s %s' % ('CPC', 'LPAR', 'members'))
-    for host in scene.hosts:
-        lines.append('%-5s %-12s %s' % (host.cpc, host.name,
-                                        ', '.join(by_host[host.name]) or '-'))
+    for lpar in scene.hosts:
+        lines.append('%-5s %-12s %s' % (lpar.cpc, lpar.name,
+                                        ', '.join(by_host[lpar.name]) or '-'))
     lines.append('')
     for group, policy in scene.policies.items():
         per_cpc = scene.members_per_cpc(group)
