@@ -10,6 +10,7 @@ chosen earlier in the same multi-create request.
 import collections
 import dataclasses
 import threading
+from collections.abc import Iterable
 from typing import Any
 
 from oslo_log import log as logging
@@ -61,22 +62,34 @@ def _read_members_from_cells(spec_obj: Any) -> list[Member]:
     return members
 
 
+@dataclasses.dataclass
+class _Request:
+    """What the locator remembers of one scheduling request."""
+
+    spec: Any
+    placed: list[Member] | None
+    # host -> node of every candidate host seen during the request, so the
+    # hosts picked earlier (listed by host name only) can be mapped to their
+    # node even after Nova's anti-affinity filter has removed them.
+    nodes: dict[str, str] = dataclasses.field(default_factory=dict)
+
+
 class MemberLocator:
     """Finds and caches the placed members of each request's group."""
 
     def __init__(self, reader: Any = _read_members_from_cells) -> None:
         self._reader = reader
         self._lock = threading.Lock()
-        self._cache: collections.OrderedDict[int, tuple[Any, list[Member] | None]] = (
+        self._cache: collections.OrderedDict[int, _Request] = (
             collections.OrderedDict())
 
-    def _placed(self, spec_obj: Any) -> list[Member] | None:
+    def _request(self, spec_obj: Any) -> _Request:
         key = id(spec_obj)
         with self._lock:
             cached = self._cache.get(key)
             # The spec is kept in the entry, so its id cannot be reused.
-            if cached is not None and cached[0] is spec_obj:
-                return cached[1]
+            if cached is not None and cached.spec is spec_obj:
+                return cached
         try:
             placed: list[Member] | None = self._reader(spec_obj)
         except Exception as exc:
@@ -84,33 +97,39 @@ class MemberLocator:
                         '(%s); counting the hosts listed in the request '
                         'instead, one member each.', exc)
             placed = None
+        request = _Request(spec_obj, placed)
         with self._lock:
-            self._cache[key] = (spec_obj, placed)
+            self._cache[key] = request
             while len(self._cache) > _CACHE_SIZE:
                 self._cache.popitem(last=False)
-        return placed
+        return request
 
-    def locations(self, spec_obj: Any) -> list[tuple[str, str | None]]:
+    def locations(self, spec_obj: Any, candidates: Iterable[Any] = ()
+                  ) -> list[tuple[str, str | None]]:
         """Return ``(host, node)`` for every other member of the group.
 
         The instance being scheduled is left out, so a member being moved or
         evacuated is not counted against itself; hosts picked earlier in the
-        same multi-create request are included (node None).
+        same multi-create request are included, with their node when one of
+        the ``candidates`` (HostStates) of this request named it.
         """
+        request = self._request(spec_obj)
+        request.nodes.update((h.host, h.nodename) for h in candidates)
         group = spec_obj.instance_group
         listed = list(group.hosts or []) if 'hosts' in group else []
-        placed = self._placed(spec_obj)
-        if placed is None:
-            return [(host, None) for host in listed]
+        if request.placed is None:
+            return [(host, request.nodes.get(host)) for host in listed]
         current = spec_obj.instance_uuid if 'instance_uuid' in spec_obj else None
-        locations = [(m.host, m.node) for m in placed if m.uuid != current]
+        locations = [(m.host, m.node) for m in request.placed
+                     if m.uuid != current]
         # group.hosts is the de-duplicated set of the members' hosts, then one
         # entry per host picked earlier in this request.
         picks = collections.Counter(listed)
-        for host in {m.host for m in placed}:
+        for host in {m.host for m in request.placed}:
             if picks[host]:
                 picks[host] -= 1
-        locations.extend((host, None) for host in picks.elements())
+        locations.extend((host, request.nodes.get(host))
+                         for host in picks.elements())
         return locations
 
     def clear(self) -> None:

@@ -98,6 +98,18 @@ def _get_json(client: Any, url: str, version: str) -> dict[str, Any]:
     return resp.json()
 
 
+class _CountingClient:
+    """Counts the GETs a refresh sends, failed refreshes included."""
+
+    def __init__(self, client: Any, view: 'TopologyView') -> None:
+        self._client = client
+        self._view = view
+
+    def get(self, url: str, version: str | None = None) -> Any:
+        self._view.placement_calls += 1
+        return self._client.get(url, version=version)
+
+
 class TopologyView:
     """TTL-cached Topology that keeps its last good value on failures."""
 
@@ -127,7 +139,8 @@ class TopologyView:
             self._last_request = request
             self._checked_at = self._clock()
             try:
-                found, calls = read_topology(self._client_factory())
+                found, calls = read_topology(
+                    _CountingClient(self._client_factory(), self))
             except Exception as exc:
                 # Never fail a scheduling request for this: the filters treat
                 # hosts the view does not know as unknown domains.
@@ -137,7 +150,6 @@ class TopologyView:
                             {'error': exc, 'age': self._age_text(),
                              'ttl': CONF.zha_scheduler.trait_cache_ttl})
                 return self._topology or EMPTY
-            self.placement_calls += calls
             self._topology = found
             self._read_at = self._checked_at
             LOG.debug('ZHA topology view refreshed: %(hosts)d hosts with ZHA '

@@ -104,20 +104,21 @@ def group_spread(spec_obj: Any, host_states: Iterable[Any],
     """Count the other members of the request's group per domain and host.
 
     :param spec_obj: the RequestSpec, with an instance group.
-    :param host_states: the candidate hosts, used to map host names of
-        members picked earlier in the request to compute node uuids.
+    :param host_states: the candidate hosts, remembered for the request to
+        map the host names of members picked earlier in it to their nodes.
     :param level: ``lpar``, ``cpc`` or ``site``.
     """
     view = placement.get_view().get(spec_obj)
-    uuid_by_host = {h.host: h.uuid for h in host_states}
     domain_counts: collections.Counter[str] = collections.Counter()
     host_counts: collections.Counter[str] = collections.Counter()
-    for host, node in members.get_locator().locations(spec_obj):
+    for host, node in members.get_locator().locations(spec_obj, host_states):
         host_counts[host] += 1
         if level == topology.LPAR:
             domain_counts[host] += 1
             continue
-        profile = view.profile(uuid_by_host.get(host), node or host)
+        # Placement names compute node providers after the node; fall back
+        # to the host name, which is the same on most deployments.
+        profile = view.profile(name=node or host)
         if profile is topology.UNKNOWN and node:
             profile = view.profile(name=host)
         domain = profile.domain(level)

@@ -75,7 +75,7 @@ def consistency_group_trait(group: str) -> str:
 def is_valid(trait: str) -> bool:
     """Whether a name is a syntactically valid custom trait."""
     return (isinstance(trait, str) and len(trait) <= MAX_LENGTH
-            and _VALID.match(trait) is not None)
+            and _VALID.fullmatch(trait) is not None)
 
 
 def parse(trait: str) -> tuple[str, str | None] | None:

@@ -1,0 +1,232 @@
+"""Unit tests for zha_scheduler.placement."""
+
+from unittest import mock
+
+from nova import test
+
+from tests.unit import zha_fakes
+from zha_scheduler import placement
+from zha_scheduler import topology
+from zha_scheduler import traits
+
+LOGGER = 'zha_scheduler.placement'
+
+
+def _providers(count, cpcs=4, sites=2):
+    """``count`` providers over ``cpcs`` CPCs and ``sites`` sites."""
+    providers = []
+    for i in range(count):
+        found = [traits.cpc_trait('Z%d' % (i % cpcs)),
+                 traits.site_trait('DC%d' % (i % sites)),
+                 'HW_CPU_X86_AVX']
+        if i % 10 == 0:
+            found.append(traits.STANDBY)
+        providers.append({'uuid': zha_fakes.host_uuid('h%d' % i),
+                          'name': 'node%d' % i, 'traits': found})
+    return providers
+
+
+class PlacementTest(test.NoDBTestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.flags(trait_cache_ttl=30, group='zha_scheduler')
+        self.cloud = zha_fakes.Cloud()
+        self.cloud.add('h1', cpc='Z1', site='DC1', node='node1')
+        self.cloud.add('h2', cpc='Z2', site='DC1', node='node2',
+                       extra_traits=[traits.NET_REDUNDANT])
+        self.cloud.add('h3')
+        self.client = self.cloud.client()
+        self.clock = zha_fakes.FakeClock()
+        self.view = placement.TopologyView(
+            client_factory=lambda: self.client, clock=self.clock)
+
+    def _read(self, providers, **kwargs):
+        client = zha_fakes.FakePlacementClient(providers, **kwargs)
+        found, calls = placement.read_topology(client)
+        return found, calls, client
+
+    def test_read_topology_calls_once_per_trait_for_10_hosts(self):
+        found, calls, client = self._read(_providers(10))
+        # 4 CPCs + 2 sites + STANDBY, plus the trait listing.
+        self.assertEqual(8, calls)
+        self.assertEqual(8, len(client.calls))
+        self.assertEqual(10, len(found.by_uuid))
+
+    def test_read_topology_calls_once_per_trait_for_1000_hosts(self):
+        found, calls, client = self._read(_providers(1000))
+        self.assertEqual(8, calls)
+        self.assertEqual(8, len(client.calls))
+        self.assertEqual(1000, len(found.by_uuid))
+        self.assertEqual(1000, len(found.by_name))
+
+    def test_read_topology_call_urls_and_versions(self):
+        _, _, client = self._read(_providers(2, cpcs=1, sites=1))
+        self.assertEqual(
+            [('/traits?name=startswith:CUSTOM_ZHA_', '1.6'),
+             ('/resource_providers?required=CUSTOM_ZHA_CPC_Z0', '1.18'),
+             ('/resource_providers?required=CUSTOM_ZHA_SITE_DC0', '1.18'),
+             ('/resource_providers?required=CUSTOM_ZHA_STANDBY', '1.18')],
+            client.calls)
+
+    def test_read_topology_skips_unparseable_zha_traits(self):
+        _, calls, client = self._read(
+            _providers(3, cpcs=1, sites=1),
+            extra_traits=['CUSTOM_ZHA_BOGUS', 'CUSTOM_ZHA_CPC_'])
+        self.assertEqual(4, calls)
+        self.assertNotIn(
+            ('/resource_providers?required=CUSTOM_ZHA_BOGUS', '1.18'),
+            client.calls)
+
+    def test_read_topology_maps_by_uuid_and_name(self):
+        found, calls = placement.read_topology(self.client)
+        self.assertEqual(5, calls)
+        h1 = topology.HostProfile(cpc='Z1', site='DC1')
+        h2 = topology.HostProfile(cpc='Z2', site='DC1',
+                                  network=topology.REDUNDANT)
+        self.assertEqual({zha_fakes.host_uuid('h1'): h1,
+                          zha_fakes.host_uuid('h2'): h2}, dict(found.by_uuid))
+        self.assertEqual({'node1': h1, 'node2': h2}, dict(found.by_name))
+
+    def test_topology_profile_lookup(self):
+        found, _ = placement.read_topology(self.client)
+        self.assertEqual('Z1', found.profile(zha_fakes.host_uuid('h1')).cpc)
+        self.assertEqual('Z2', found.profile(name='node2').cpc)
+        self.assertEqual('Z1', found.profile('unknown-uuid', 'node1').cpc)
+        self.assertIs(topology.UNKNOWN,
+                      found.profile(zha_fakes.host_uuid('h3'), 'h3'))
+        self.assertIs(topology.UNKNOWN, found.profile())
+
+    def test_read_topology_provider_without_name_is_mapped_by_uuid_only(self):
+        found, _, _ = self._read([{'uuid': 'u1', 'name': None,
+                                   'traits': ['CUSTOM_ZHA_CPC_Z1']}])
+        self.assertEqual('Z1', found.by_uuid['u1'].cpc)
+        self.assertEqual({}, dict(found.by_name))
+
+    def test_read_topology_no_zha_traits(self):
+        found, calls, _ = self._read([])
+        self.assertEqual(1, calls)
+        self.assertEqual({}, dict(found.by_uuid))
+
+    def test_read_topology_error_listing_traits(self):
+        client = self.cloud.client(errors={'/traits': 503})
+        error = self.assertRaises(placement.PlacementReadError,
+                                  placement.read_topology, client)
+        self.assertIn('/traits', str(error))
+        self.assertIn('503', str(error))
+
+    def test_read_topology_error_listing_providers(self):
+        client = self.cloud.client(errors={'/resource_providers': 500})
+        error = self.assertRaises(placement.PlacementReadError,
+                                  placement.read_topology, client)
+        self.assertIn('500', str(error))
+        self.assertEqual(2, len(client.calls))
+
+    def test_read_topology_no_response(self):
+        client = mock.Mock()
+        client.get.return_value = None
+        self.assertRaises(placement.PlacementReadError,
+                          placement.read_topology, client)
+
+    def test_view_reads_once_within_ttl(self):
+        first = self.view.get()
+        self.clock.advance(29)
+        second = self.view.get()
+        self.assertIs(first, second)
+        self.assertEqual(5, len(self.client.calls))
+        self.assertEqual('Z1', first.profile(name='node1').cpc)
+
+    def test_view_refreshes_after_ttl(self):
+        self.view.get()
+        self.clock.advance(30)
+        self.cloud.providers[0]['traits'] = ['CUSTOM_ZHA_CPC_Z7']
+        found = self.view.get()
+        self.assertEqual(10, len(self.client.calls))
+        self.assertEqual('Z7', found.profile(name='node1').cpc)
+
+    def test_view_ttl_zero_refreshes_once_per_request(self):
+        self.flags(trait_cache_ttl=0, group='zha_scheduler')
+        spec_a, spec_b = object(), object()
+        self.view.get(spec_a)
+        self.view.get(spec_a)
+        self.clock.advance(3600)
+        self.view.get(spec_a)
+        self.assertEqual(5, len(self.client.calls))
+        self.view.get(spec_b)
+        self.assertEqual(10, len(self.client.calls))
+        self.view.get(spec_a)
+        self.assertEqual(15, len(self.client.calls))
+
+    def test_view_ttl_zero_without_request_always_refreshes(self):
+        self.flags(trait_cache_ttl=0, group='zha_scheduler')
+        self.view.get()
+        self.view.get()
+        self.assertEqual(10, len(self.client.calls))
+
+    def test_view_invalidate_forces_refresh(self):
+        self.view.get()
+        self.view.invalidate()
+        self.view.get()
+        self.assertEqual(10, len(self.client.calls))
+
+    def test_view_failed_refresh_keeps_last_good_view(self):
+        good = self.view.get()
+        self.clock.advance(31)
+        self.client.errors = {'/traits': 500}
+        with self.assertLogs(LOGGER, 'WARNING') as logs:
+            kept = self.view.get()
+        self.assertIs(good, kept)
+        self.assertEqual('Z1', kept.profile(name='node1').cpc)
+        self.assertEqual(1, len(logs.records))
+        self.assertEqual('WARNING', logs.records[0].levelname)
+        self.assertIn('31 seconds ago', logs.records[0].getMessage())
+        self.assertIn('500', logs.records[0].getMessage())
+
+    def test_view_failed_refresh_retries_after_ttl(self):
+        self.view.get()
+        self.clock.advance(30)
+        self.client.errors = {'/traits': 500}
+        self.view.get()
+        self.assertEqual(6, len(self.client.calls))
+        self.clock.advance(10)
+        self.view.get()
+        self.assertEqual(6, len(self.client.calls))
+        self.client.errors = {}
+        self.clock.advance(20)
+        self.view.get()
+        self.assertEqual(11, len(self.client.calls))
+
+    def test_view_never_read_is_empty(self):
+        self.client.errors = {'/traits': 500}
+        with self.assertLogs(LOGGER, 'WARNING') as logs:
+            found = self.view.get()
+        self.assertIs(placement.EMPTY, found)
+        self.assertIn('never', logs.records[0].getMessage())
+        self.clock.advance(5)
+        self.assertIs(placement.EMPTY, self.view.get())
+
+    def test_view_client_factory_failure_is_handled(self):
+        view = placement.TopologyView(
+            client_factory=mock.Mock(side_effect=RuntimeError('no auth')),
+            clock=self.clock)
+        with self.assertLogs(LOGGER, 'WARNING') as logs:
+            self.assertIs(placement.EMPTY, view.get())
+        self.assertIn('no auth', logs.records[0].getMessage())
+
+    def test_view_counts_placement_calls(self):
+        self.assertEqual(0, self.view.placement_calls)
+        self.view.get()
+        self.assertEqual(5, self.view.placement_calls)
+        self.view.get()
+        self.assertEqual(5, self.view.placement_calls)
+        self.clock.advance(30)
+        self.view.get()
+        self.assertEqual(10, self.view.placement_calls)
+
+    def test_get_view_is_process_wide(self):
+        placement.reset_view()
+        self.addCleanup(placement.reset_view)
+        view = placement.get_view()
+        self.assertIs(view, placement.get_view())
+        placement.reset_view()
+        self.assertIsNot(view, placement.get_view())
