@@ -6,11 +6,12 @@ filters and weighers can read them inside nova-scheduler from nova.conf.
 
 from oslo_config import cfg
 
+from zha_scheduler.conf import agent
 from zha_scheduler.conf import scheduler
 
 CONF = cfg.CONF
 
-_MODULES = (scheduler,)
+_MODULES = (scheduler, agent)
 
 for _module in _MODULES:
     _module.register_opts(CONF)
