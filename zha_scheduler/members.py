@@ -4,7 +4,9 @@
 source host of an instance being moved, so it cannot count members per domain.
 This module reads the members' instance records once per request (one query
 per cell, as Nova's own ``setup_instance_group`` does) and adds the hosts
-chosen earlier in the same multi-create request.
+chosen earlier in the same multi-create request. It also tells how many
+members the request still has to place: new instances of a multi-create have
+no instance record yet while they are scheduled.
 """
 
 import collections
@@ -24,10 +26,10 @@ _CACHE_SIZE = 64
 
 @dataclasses.dataclass(frozen=True)
 class Member:
-    """One placed group member: its instance uuid, host and node."""
+    """One group member's instance record: uuid, host and node (if placed)."""
 
     uuid: str
-    host: str
+    host: str | None
     node: str | None = None
 
 
@@ -48,7 +50,7 @@ def _read_members_from_cells(spec_obj: Any) -> list[Member]:
             cell_context, filters={'uuid': uuids, 'deleted': False},
             expected_attrs=[])
         return [Member(inst.uuid, inst.host, inst.node)
-                for inst in instances if inst.host]
+                for inst in instances]
 
     results = nova_context.scatter_gather_skip_cell0(context, read_cell)
     members: list[Member] = []
@@ -67,7 +69,8 @@ class _Request:
     """What the locator remembers of one scheduling request."""
 
     spec: Any
-    placed: list[Member] | None
+    # Every member with an instance record; None when they could not be read.
+    records: list[Member] | None
     # host -> node of every candidate host seen during the request, so the
     # hosts picked earlier (listed by host name only) can be mapped to their
     # node even after Nova's anti-affinity filter has removed them.
@@ -91,13 +94,13 @@ class MemberLocator:
             if cached is not None and cached.spec is spec_obj:
                 return cached
         try:
-            placed: list[Member] | None = self._reader(spec_obj)
+            records: list[Member] | None = self._reader(spec_obj)
         except Exception as exc:
             LOG.warning('Could not read the hosts of server group members '
                         '(%s); counting the hosts listed in the request '
                         'instead, one member each.', exc)
-            placed = None
-        request = _Request(spec_obj, placed)
+            records = None
+        request = _Request(spec_obj, records)
         with self._lock:
             self._cache[key] = request
             while len(self._cache) > _CACHE_SIZE:
@@ -115,27 +118,63 @@ class MemberLocator:
         """
         request = self._request(spec_obj)
         request.nodes.update((h.host, h.nodename) for h in candidates)
-        group = spec_obj.instance_group
-        listed = list(group.hosts or []) if 'hosts' in group else []
-        if request.placed is None:
+        listed = _listed_hosts(spec_obj)
+        if request.records is None:
             return [(host, request.nodes.get(host)) for host in listed]
-        current = spec_obj.instance_uuid if 'instance_uuid' in spec_obj else None
-        locations = [(m.host, m.node) for m in request.placed
-                     if m.uuid != current]
-        # group.hosts is the de-duplicated set of the members' hosts, then one
-        # entry per host picked earlier in this request.
-        picks = collections.Counter(listed)
-        for host in {m.host for m in request.placed}:
-            if picks[host]:
-                picks[host] -= 1
+        current = _current_uuid(spec_obj)
+        placed = [m for m in request.records if m.host]
+        locations = [(m.host, m.node) for m in placed if m.uuid != current]
         locations.extend((host, request.nodes.get(host))
-                         for host in picks.elements())
+                         for host in _picks(listed, placed).elements())
         return locations
+
+    def remaining(self, spec_obj: Any) -> int:
+        """Return how many members the request still places, this one included.
+
+        A new multi-create of N places N - (members picked so far). A move,
+        an evacuation or a reschedule places one: that instance already has a
+        record. When in doubt the answer is 1, the strictest.
+        """
+        request = self._request(spec_obj)
+        if request.records is None:
+            return 1
+        recorded = {m.uuid for m in request.records}
+        if _current_uuid(spec_obj) in recorded:
+            return 1
+        group = spec_obj.instance_group
+        new_members = [u for u in (group.members or []) if u not in recorded]
+        requested = (spec_obj.num_instances
+                     if 'num_instances' in spec_obj else 1) or 1
+        picked = sum(_picks(_listed_hosts(spec_obj),
+                            [m for m in request.records if m.host]).values())
+        return max(1, min(requested, len(new_members)) - picked)
 
     def clear(self) -> None:
         """Forget every cached request (tests and in-process simulations)."""
         with self._lock:
             self._cache.clear()
+
+
+def _current_uuid(spec_obj: Any) -> str | None:
+    return spec_obj.instance_uuid if 'instance_uuid' in spec_obj else None
+
+
+def _listed_hosts(spec_obj: Any) -> list[str]:
+    group = spec_obj.instance_group
+    return list(group.hosts or []) if 'hosts' in group else []
+
+
+def _picks(listed: list[str], placed: list[Member]) -> collections.Counter:
+    """Hosts picked earlier in this request, with multiplicity.
+
+    ``group.hosts`` is the de-duplicated set of the members' hosts, then one
+    entry per host picked earlier in the request.
+    """
+    picks = collections.Counter(listed)
+    for host in {m.host for m in placed}:
+        if picks[host]:
+            picks[host] -= 1
+    return picks
 
 
 _LOCATOR = MemberLocator()

@@ -3,11 +3,25 @@
 Shared by ZhaFailureDomainFilter and ZhaFailureDomainWeigher. The skew model
 is Kubernetes' topology spread: placing a member in domain ``d`` must keep
 ``count(d) + 1 - min(count over eligible domains) <= max_skew``.
+
+A multi-create request places its members one after the other, and Nova gives
+each one only the hosts that passed the filters for the one before, so a
+domain turned away early would be lost for the rest of the request even once
+the others have caught up. The rule is therefore applied to what the request
+leaves behind (Nova places all of its members or none): a member may go to a
+domain when the members the request still places can bring every eligible
+domain within ``max_skew`` of the fullest one. With one member to place and a
+group within its skew this is exactly the rule above, a domain it turns away
+stays turned away for the rest of the request, and some domain always passes.
+A group already beyond its skew by more than the request can repair falls
+back to the rule above, which always admits the least-loaded domains.
 """
 
+import bisect
 import collections
 import dataclasses
-from collections.abc import Iterable
+import itertools
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from oslo_log import log as logging
@@ -83,6 +97,8 @@ class GroupSpread:
     view: placement.Topology
     domain_counts: collections.Counter[str]
     host_counts: collections.Counter[str]
+    # Members the request still places, the one being scheduled included.
+    remaining: int = 1
 
     def domain_of(self, host_state: Any) -> str | None:
         """Return the host's domain at this level; None when unknown."""
@@ -98,6 +114,73 @@ class GroupSpread:
             return self.host_counts[host_state.host]
         return self.domain_counts[domain]
 
+    def summary(self, domains: Iterable[str]) -> '_Summary':
+        """Members per domain, formatted only if a log record needs it."""
+        return _Summary(self.domain_counts, domains)
+
+
+class _Summary:
+    """Lazily formatted ``domain: members`` list for DEBUG messages."""
+
+    def __init__(self, counts: collections.Counter[str],
+                 domains: Iterable[str]) -> None:
+        self._counts = counts
+        self._domains = domains
+
+    def __str__(self) -> str:
+        return ', '.join('%s: %d' % (d, self._counts[d])
+                         for d in sorted(self._domains))
+
+
+
+@dataclasses.dataclass(frozen=True)
+class SpreadRule:
+    """Which eligible domains, and whether unknown ones, take the next member."""
+
+    allowed_counts: frozenset[int]
+    unknown_allowed: bool
+
+
+def spread_rule(counts: Sequence[int], max_skew: int,
+                remaining: int) -> SpreadRule:
+    """Apply the rule in the module doc to the eligible domains' counts.
+
+    Hosts of unknown domain take a member whenever the members left after it
+    can still balance the known domains, which is always the case for a group
+    within its skew: only in the middle of a multi-create that has filled some
+    domains ahead of the others do they wait for the others to catch up.
+
+    :param counts: members in each eligible domain.
+    :param max_skew: the allowed skew.
+    :param remaining: members the request places, the next one included.
+    """
+    ordered = sorted(counts)
+    if not ordered:
+        return SpreadRule(frozenset(), True)
+    prefix = list(itertools.accumulate(ordered, initial=0))
+    fullest = ordered[-1]
+
+    def deficit(target: int) -> int:
+        """Members needed to bring every domain up to ``target``."""
+        below = bisect.bisect_left(ordered, target)
+        return below * target - prefix[below]
+
+    completable = set()
+    for count in set(ordered):
+        target = max(fullest, count + 1) - max_skew
+        # The domain taking the member is itself one member closer.
+        need = (deficit(target) - max(0, target - count) +
+                max(0, target - count - 1))
+        if need <= remaining - 1:
+            completable.add(count)
+    if completable:
+        return SpreadRule(frozenset(completable),
+                          deficit(fullest - max_skew) <= remaining - 1)
+    # Beyond repair by this request: Kubernetes' rule, which always admits
+    # the least-loaded domains.
+    return SpreadRule(frozenset(c for c in set(ordered)
+                                if c + 1 - ordered[0] <= max_skew), True)
+
 
 def group_spread(spec_obj: Any, host_states: Iterable[Any],
                  level: str) -> GroupSpread:
@@ -109,9 +192,10 @@ def group_spread(spec_obj: Any, host_states: Iterable[Any],
     :param level: ``lpar``, ``cpc`` or ``site``.
     """
     view = placement.get_view().get(spec_obj)
+    locator = members.get_locator()
     domain_counts: collections.Counter[str] = collections.Counter()
     host_counts: collections.Counter[str] = collections.Counter()
-    for host, node in members.get_locator().locations(spec_obj, host_states):
+    for host, node in locator.locations(spec_obj, host_states):
         host_counts[host] += 1
         if level == topology.LPAR:
             domain_counts[host] += 1
@@ -124,4 +208,5 @@ def group_spread(spec_obj: Any, host_states: Iterable[Any],
         domain = profile.domain(level)
         if domain is not None:
             domain_counts[domain] += 1
-    return GroupSpread(level, view, domain_counts, host_counts)
+    return GroupSpread(level, view, domain_counts, host_counts,
+                       locator.remaining(spec_obj))

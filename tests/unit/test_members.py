@@ -136,6 +136,55 @@ class MemberLocatorTest(base.BaseTestCase):
         self.assertIs(members.get_locator(), members.get_locator())
 
 
+    def test_locations_skip_members_without_a_host(self):
+        locator = self._locator([_member('m1', 'h1', 'n1'),
+                                 _member('m2', None, None)])
+        spec = zha_fakes.request_spec(group_hosts=['h1'],
+                                      member_names=['m1', 'm2', 'new'])
+        self.assertEqual([('h1', 'n1')], locator.locations(spec))
+
+    def test_remaining_of_a_new_multi_create(self):
+        locator = self._locator([_member('m1', 'h1', 'n1')])
+        spec = zha_fakes.request_spec(group_hosts=['h1'],
+                                      member_names=['m1', 'new', 'new2',
+                                                    'new3'])
+        spec.num_instances = 3
+        self.assertEqual(3, locator.remaining(spec))
+        spec.instance_group.hosts.append('h2')
+        spec.instance_uuid = zha_fakes.instance_uuid('new2')
+        self.assertEqual(2, locator.remaining(spec))
+        spec.instance_group.hosts.append('h1')
+        spec.instance_uuid = zha_fakes.instance_uuid('new3')
+        self.assertEqual(1, locator.remaining(spec))
+
+    def test_remaining_is_capped_by_the_members_without_a_record(self):
+        locator = self._locator()
+        spec = zha_fakes.request_spec(member_names=['new', 'new2'])
+        spec.num_instances = 5
+        self.assertEqual(2, locator.remaining(spec))
+
+    def test_remaining_of_a_move_is_one(self):
+        # A reschedule or a move keeps the request's old num_instances.
+        locator = self._locator([_member('new', 'h1', 'n1'),
+                                 _member('m2', None, None)])
+        spec = zha_fakes.request_spec(group_hosts=['h1'],
+                                      member_names=['new', 'm2', 'm3'])
+        spec.num_instances = 3
+        self.assertEqual(1, locator.remaining(spec))
+
+    def test_remaining_of_a_reschedule_is_one(self):
+        locator = self._locator([_member('new', None, None)])
+        spec = zha_fakes.request_spec(member_names=['new', 'm2', 'm3'])
+        spec.num_instances = 3
+        self.assertEqual(1, locator.remaining(spec))
+
+    def test_remaining_is_one_when_members_cannot_be_read(self):
+        locator = self._locator(error=RuntimeError('db down'))
+        spec = zha_fakes.request_spec(member_names=['new', 'new2'])
+        spec.num_instances = 2
+        self.assertEqual(1, locator.remaining(spec))
+
+
 class ReadMembersFromCellsTest(base.BaseTestCase):
 
     def setUp(self):
@@ -156,7 +205,8 @@ class ReadMembersFromCellsTest(base.BaseTestCase):
                              host='h1', node='n1')]
         found = members._read_members_from_cells(self.spec)
         self.assertEqual(
-            [_member('m1', 'h1', 'n1'), _member('m3', 'h1', 'n1')], found)
+            [_member('m1', 'h1', 'n1'), _member('m2', None, None),
+             _member('m3', 'h1', 'n1')], found)
         scatter.assert_called_once_with(mock.sentinel.context, mock.ANY)
         get_by_filters.assert_called_once_with(
             mock.sentinel.c1,

@@ -168,3 +168,62 @@ class GroupSpreadTest(test.NoDBTestCase):
         candidates = [h for h in self.cloud.hosts if h.host != 'a1']
         counts = spread.group_spread(spec, candidates, 'cpc')
         self.assertEqual({'A': 1}, dict(counts.domain_counts))
+
+
+class SpreadRuleTest(test.NoDBTestCase):
+
+    def _rule(self, counts, skew=1, remaining=1):
+        return spread.spread_rule(counts, skew, remaining)
+
+    def test_single_member_is_the_kubernetes_rule(self):
+        rule = self._rule([2, 1, 1])
+        self.assertEqual({1}, rule.allowed_counts)
+        self.assertTrue(rule.unknown_allowed)
+        self.assertEqual({1, 2}, self._rule([2, 1, 1], skew=2).allowed_counts)
+
+    def test_balanced_group_admits_every_domain(self):
+        self.assertEqual({1}, self._rule([1, 1, 1]).allowed_counts)
+
+    def test_multi_create_admits_a_domain_the_rest_can_balance(self):
+        # 3 CPCs, a multi-create of 6 that has put 1 member on the first:
+        # the first may take another, the other 4 balance it.
+        rule = self._rule([1, 0, 0], remaining=5)
+        self.assertEqual({0, 1}, rule.allowed_counts)
+        self.assertTrue(rule.unknown_allowed)
+
+    def test_multi_create_turns_away_a_domain_the_rest_cannot_balance(self):
+        rule = self._rule([2, 0, 0], remaining=4)
+        self.assertEqual({0}, rule.allowed_counts)
+
+    def test_unknown_hosts_wait_while_the_request_must_balance(self):
+        # Two members still to place, both needed by the empty domains.
+        rule = self._rule([2, 0, 0], remaining=2)
+        self.assertEqual({0}, rule.allowed_counts)
+        self.assertFalse(rule.unknown_allowed)
+
+    def test_group_beyond_repair_falls_back_to_the_kubernetes_rule(self):
+        rule = self._rule([3, 1, 1])
+        self.assertEqual({1}, rule.allowed_counts)
+        self.assertTrue(rule.unknown_allowed)
+
+    def test_no_eligible_domain(self):
+        rule = self._rule([])
+        self.assertEqual(frozenset(), rule.allowed_counts)
+        self.assertTrue(rule.unknown_allowed)
+
+    def test_a_turned_away_domain_stays_turned_away(self):
+        # Nova narrows the hosts of a multi-create to those that passed for
+        # the previous member: a rejection must not be undone later.
+        counts, remaining = [0, 0, 0, 0], 9
+        rejected = set()
+        for _ in range(remaining):
+            rule = self._rule(counts, remaining=remaining)
+            allowed = {i for i, c in enumerate(counts)
+                       if c in rule.allowed_counts}
+            self.assertFalse(allowed & rejected)
+            rejected |= set(range(len(counts))) - allowed
+            # Pack: the fullest allowed domain takes the member.
+            chosen = max(allowed, key=lambda i: counts[i])
+            counts[chosen] += 1
+            remaining -= 1
+        self.assertLessEqual(max(counts) - min(counts), 1)

@@ -44,26 +44,36 @@ class ZhaFailureDomainFilter(filters.BaseHostFilter):
         counts = spread.group_spread(spec_obj, hosts, level)
         domains = {host: counts.domain_of(host) for host in hosts}
         eligible = {d for d in domains.values() if d is not None}
-        floor = min((counts.domain_counts[d] for d in eligible), default=0)
+        rule = spread.spread_rule(
+            [counts.domain_counts[d] for d in eligible], skew, counts.remaining)
         passing = []
         for host in hosts:
             domain = domains[host]
-            if domain is None:
+            if domain is None and rule.unknown_allowed:
                 LOG.debug('%(host_state)s has no known %(level)s; not '
                           'filtered for failure-domain spreading.',
                           {'host_state': host, 'level': level})
                 passing.append(host)
-                continue
-            members = counts.domain_counts[domain]
-            if members + 1 - floor <= skew:
+            elif domain is None:
+                LOG.debug('%(host_state)s fails failure domain check: it has '
+                          'no known %(level)s and the %(later)d members this '
+                          'request places after this one are needed to '
+                          'balance the %(level)ss (%(summary)s).',
+                          {'host_state': host, 'level': level,
+                           'later': counts.remaining - 1,
+                           'summary': counts.summary(eligible)})
+            elif counts.domain_counts[domain] in rule.allowed_counts:
                 passing.append(host)
             else:
                 LOG.debug('%(host_state)s fails failure domain check: '
                           '%(level)s %(domain)s already holds %(members)d '
-                          'members of the group and the least loaded '
-                          'eligible %(level)s holds %(floor)d (max skew '
-                          '%(skew)d).',
+                          'members of the group; one more would break max '
+                          'skew %(skew)d over the eligible %(level)ss '
+                          '(%(summary)s) with %(later)d more to place in '
+                          'this request.',
                           {'host_state': host, 'level': level,
-                           'domain': domain, 'members': members,
-                           'floor': floor, 'skew': skew})
+                           'domain': domain,
+                           'members': counts.domain_counts[domain],
+                           'skew': skew, 'summary': counts.summary(eligible),
+                           'later': counts.remaining - 1})
         return passing
