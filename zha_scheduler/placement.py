@@ -49,6 +49,13 @@ class Topology:
             return self.by_name[name]
         return topology.UNKNOWN
 
+    def domains(self, level: str) -> set[str]:
+        """Every known ``cpc`` or ``site`` domain (``lpar``: every provider)."""
+        if level == topology.LPAR:
+            return set(self.by_name)
+        return {d for p in self.by_uuid.values()
+                if (d := p.domain(level)) is not None}
+
 
 EMPTY = Topology(by_uuid={}, by_name={})
 

@@ -201,10 +201,18 @@ class ZhaFailureDomainFilterTest(test.NoDBTestCase):
                 [self.filt], self.cloud.hosts, spec, index)
             self.assertEqual(['c1', 'u1'], [h.host for h in passing])
 
-    def test_host_passes_judges_one_host_alone(self):
+    def test_host_passes_judges_one_host_against_every_known_domain(self):
         spec = self._spec(m1='a1', m2='a2')
-        self.assertTrue(self.filt.host_passes(self.cloud['a1'], spec))
+        self.assertFalse(self.filt.host_passes(self.cloud['a1'], spec))
+        self.assertTrue(self.filt.host_passes(self.cloud['c1'], spec))
         self.assertTrue(self.filt.host_passes(self.cloud['u1'], spec))
+
+    def test_named_destination_is_judged_against_every_known_domain(self):
+        spec = self._spec(m1='a1')
+        spec.requested_destination = objects.Destination(host='a2')
+        self.assertEqual([], self._passing(spec, [self.cloud['a2']]))
+        spec.requested_destination = objects.Destination(host='b1')
+        self.assertEqual(['b1'], self._passing(spec, [self.cloud['b1']]))
 
     def test_view_and_members_read_once_per_request(self):
         self.flags(trait_cache_ttl=0, group='zha_scheduler')

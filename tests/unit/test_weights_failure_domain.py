@@ -78,6 +78,17 @@ class ZhaFailureDomainWeigherTest(test.NoDBTestCase):
             [('c1', 1.0), ('a2', round(1 / 3, 6)), ('u1', 0.0), ('a1', 0.0)],
             self._weigh(spec, hosts))
 
+    def test_hosts_without_known_domain_are_left_to_stock_nova(self):
+        self.cloud.add('u2', node='u2.node')
+        spec = self._spec(placed=[('m1', 'u1'), ('m2', 'u1')])
+        hosts = [self.cloud['u1'], self.cloud['u2']]
+        self.assertEqual([0.0, 0.0], self.weigher.weigh_objects(
+            [nova_weights.WeighedHost(h, 0.0) for h in hosts], spec))
+        # With one known domain among them, u1's members count.
+        hosts.append(self.cloud['c1'])
+        self.assertEqual([-8.0, 0.0, 0.0], self.weigher.weigh_objects(
+            [nova_weights.WeighedHost(h, 0.0) for h in hosts], spec))
+
     def test_anti_affinity_is_weighed(self):
         spec = self._spec(policy='anti-affinity', placed=[('m1', 'a1')])
         hosts = [self.cloud[h] for h in ('a2', 'b1')]

@@ -12,6 +12,14 @@ from zha_scheduler import spread
 LOG = logging.getLogger(__name__)
 
 
+def _names_destination(spec_obj: Any) -> bool:
+    """Whether the request names its target host (evacuation, migration)."""
+    destination = (spec_obj.requested_destination
+                   if 'requested_destination' in spec_obj else None)
+    return bool(destination is not None and 'host' in destination and
+                destination.host)
+
+
 class ZhaFailureDomainFilter(filters.BaseHostFilter):
     """Spread anti-affinity group members over CPCs, sites or LPARs."""
 
@@ -35,15 +43,26 @@ class ZhaFailureDomainFilter(filters.BaseHostFilter):
             return hosts
 
     def host_passes(self, host_state: Any, spec_obj: Any) -> bool:
-        """Judge one host alone (its domain is then the only eligible one)."""
-        return bool(self.filter_all([host_state], spec_obj))
+        """Judge one host against every domain known in Placement."""
+        try:
+            return bool(self._spread([host_state], spec_obj, targeted=True))
+        except Exception:
+            LOG.exception('ZhaFailureDomainFilter could not evaluate %s; '
+                          'passing it.', host_state)
+            return True
 
-    def _spread(self, hosts: list[Any], spec_obj: Any) -> list[Any]:
+    def _spread(self, hosts: list[Any], spec_obj: Any,
+                targeted: bool = False) -> list[Any]:
         level = spread.spread_domain(spec_obj)
         skew = spread.max_skew(spec_obj)
         counts = spread.group_spread(spec_obj, hosts, level)
         domains = {host: counts.domain_of(host) for host in hosts}
         eligible = {d for d in domains.values() if d is not None}
+        if targeted or _names_destination(spec_obj):
+            # Nova filters only the named host: alone it would be the only
+            # eligible domain and always pass. Judge it as Nova's own
+            # anti-affinity filter judges a named host: against the group.
+            eligible |= counts.view.domains(level)
         rule = spread.spread_rule(
             [counts.domain_counts[d] for d in eligible], skew, counts.remaining)
         passing = []

@@ -2,7 +2,7 @@
 
 Each scene starts a simulated IBM Z cloud (real Nova services in-process,
 fake virt driver, real Placement), loads the LPARs of every CPC but the first
-so that Nova's RAM weigher prefers the first CPC, then boots one
+so that Nova's weighers prefer the first CPC, then boots one
 ``anti-affinity`` and one ``soft-anti-affinity`` group and reports where the
 members landed.
 """

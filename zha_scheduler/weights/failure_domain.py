@@ -42,6 +42,10 @@ class ZhaFailureDomainWeigher(weights.BaseHostWeigher):
             LOG.exception('ZhaFailureDomainWeigher could not evaluate the '
                           'request; giving every host the same weight.')
             return [0.0] * len(hosts)
+        if not any(counts.domain_of(host) is not None for host in hosts):
+            # Nothing to spread over: leave hosts without topology traits to
+            # stock Nova (ServerGroupSoftAntiAffinityWeigher counts per host).
+            return [0.0] * len(hosts)
         # Domain load first, host load second: a domain with one member more
         # always weighs less than any host of a lighter domain.
         scale = max(counts.host_counts.values(), default=0) + 1
