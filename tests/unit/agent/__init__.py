@@ -1,0 +1,1 @@
+"""Unit tests of the host agent's probes (zha_scheduler.agent)."""

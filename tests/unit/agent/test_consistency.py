@@ -1,0 +1,88 @@
+"""Unit tests for zha_scheduler.agent.consistency."""
+
+from tests.unit.agent import helpers
+from zha_scheduler.agent import consistency
+
+LOGGER = 'zha_scheduler.agent.consistency'
+WWID = helpers.WWID
+A, B, C = WWID % '1815', WWID % '1816', WWID % '1817'
+
+
+class ParseGroupsTest(helpers.TestCase):
+
+    def test_fixture(self):
+        text = self.fs('healthy').read_text(helpers.GROUPS_FILE)
+        groups = consistency.parse_groups(text)
+        self.assertEqual(['ORA_PROD', 'SAP', 'DR_ONLY'], list(groups))
+        self.assertEqual([A, B], groups['ORA_PROD'])
+
+    def test_case_and_spaces(self):
+        groups = consistency.parse_groups('ora-prod:\n  - " %s "\n' % A.upper())
+        self.assertEqual({'ora-prod': [A]}, groups)
+
+    def test_all_digit_wwid_read_as_integer(self):
+        groups = consistency.parse_groups(
+            'g:\n  - 36005076300000000000000000000001\n')
+        self.assertEqual({'g': ['36005076300000000000000000000001']}, groups)
+
+    def test_empty_file(self):
+        self.assertEqual({}, consistency.parse_groups(''))
+        self.assertEqual({}, consistency.parse_groups('# nothing yet\n'))
+
+    def test_malformed(self):
+        for text, message in (
+                ('g: [a\n', 'not valid YAML'),
+                ('- %s\n' % A, 'must map group names'),
+                ('g: %s\n' % A, 'at least one WWID'),
+                ('g: []\n', 'at least one WWID'),
+                ('g:\n  - {wwid: x}\n', 'WWIDs must be strings'),
+                ('g:\n  - true\n', 'WWIDs must be strings'),
+                ('g:\n  - ""\n', 'empty WWID'),
+                ('"  ": [%s]\n' % A, 'bad group name')):
+            error = self.assertRaises(consistency.GroupsFileError,
+                                      consistency.parse_groups, text, 'cg.yaml')
+            self.assertIn(message, str(error), text)
+            self.assertIn('cg.yaml', str(error), text)
+
+
+class EvaluateGroupsTest(helpers.TestCase):
+
+    def test_published_only_when_all_redundant(self):
+        result = consistency.evaluate_groups(
+            {'ORA': [A, B], 'SAP': [C], 'DR': [A, WWID % '1900']},
+            redundant={A, C}, present={A, B, C})
+        self.assertEqual(frozenset({'SAP'}), result.groups)
+        ora = result.details['groups']['ORA']
+        self.assertEqual(([], [B]), (ora['missing'], ora['not_redundant']))
+        self.assertFalse(ora['published'])
+        dr = result.details['groups']['DR']
+        self.assertEqual([WWID % '1900'], dr['missing'])
+        self.assertTrue(result.details['groups']['SAP']['published'])
+
+
+class ProbeGroupsTest(helpers.TestCase):
+
+    def test_not_configured(self):
+        result = consistency.probe_groups(self.fs('healthy'), None, {A}, {A})
+        self.assertEqual(frozenset(), result.groups)
+
+    def test_fixture(self):
+        result = consistency.probe_groups(
+            self.fs('healthy'), helpers.GROUPS_FILE, {A, B, C}, {A, B, C})
+        self.assertEqual(frozenset({'ORA_PROD'}), result.groups)
+        self.assertEqual(helpers.GROUPS_FILE, result.details['file'])
+
+    def test_missing_file(self):
+        with self.assertLogs(LOGGER, 'ERROR') as logs:
+            result = consistency.probe_groups(
+                self.fs('missing-files'), helpers.GROUPS_FILE, {A}, {A})
+        self.assertEqual(frozenset(), result.groups)
+        self.assertIn(helpers.GROUPS_FILE, logs.output[0])
+        self.assertIn('cannot read', result.details['error'])
+
+    def test_malformed_file_gives_no_groups(self):
+        fs = self.tree_fs({helpers.GROUPS_FILE: 'ORA_PROD: %s\nSAP: [%s]\n' % (A, C)})
+        with self.assertLogs(LOGGER, 'ERROR') as logs:
+            result = consistency.probe_groups(fs, helpers.GROUPS_FILE, {A, C}, {A, C})
+        self.assertEqual(frozenset(), result.groups)
+        self.assertIn("group 'ORA_PROD' must list at least one WWID", logs.output[0])

@@ -1,0 +1,174 @@
+"""Unit tests for zha_scheduler.agent.multipath."""
+
+import json
+
+from tests.unit.agent import helpers
+from zha_scheduler.agent import multipath
+
+COMMAND_OUTPUT = '/_commands/multipathd_show_maps_json.out'
+WWID = helpers.WWID
+
+
+def maps_json(*maps: dict) -> str:
+    return json.dumps({'major_version': 0, 'minor_version': 1,
+                       'maps': list(maps)})
+
+
+def path(dev: str, dm_st='active', chk_st='ready', dev_st='running',
+         host_adapter='0.0.1900') -> dict:
+    return {'dev': dev, 'dm_st': dm_st, 'chk_st': chk_st, 'dev_st': dev_st,
+            'host_adapter': host_adapter}
+
+
+class PathHealthTest(helpers.TestCase):
+
+    def test_healthy(self):
+        self.assertIs(True, multipath.json_path_health(
+            {'dm_st': 'active', 'chk_st': 'ready', 'dev_st': 'running'}))
+
+    def test_any_bad_state(self):
+        for key, value in (('dm_st', 'failed'), ('chk_st', 'faulty'),
+                           ('chk_st', 'ghost'), ('chk_st', 'shaky'),
+                           ('chk_st', 'i/o pending'), ('dev_st', 'offline'),
+                           ('dm_st', 'undef')):
+            states = {'dm_st': 'active', 'chk_st': 'ready', 'dev_st': 'running'}
+            states[key] = value
+            self.assertIs(False, multipath.json_path_health(states), value)
+
+    def test_missing_state_is_unknown(self):
+        self.assertIsNone(multipath.json_path_health(
+            {'dm_st': 'active', 'chk_st': 'ready', 'dev_st': None}))
+        self.assertIsNone(multipath.json_path_health({}))
+
+    def test_missing_state_with_bad_one_is_unhealthy(self):
+        self.assertIs(False, multipath.json_path_health(
+            {'dm_st': 'failed', 'chk_st': None}))
+
+
+class ParseMapsJsonTest(helpers.TestCase):
+
+    def test_modern_fixture(self):
+        maps = multipath.parse_maps_json(
+            self.fs('healthy').read_text(COMMAND_OUTPUT))
+        self.assertEqual([WWID % v for v in ('1815', '1816', '1817', '1818')],
+                         [m.wwid for m in maps])
+        self.assertEqual(WWID % '1815', maps[0].name)
+        first = maps[0].paths
+        self.assertEqual(['sda', 'sdb'], [p.dev for p in first])
+        self.assertEqual(['0.0.1900', '0.0.1940'], [p.host_adapter for p in first])
+        self.assertEqual([True, True], [p.healthy for p in first])
+
+    def test_0_7_9_fixture(self):
+        text = self.fs('multipath-0.7.9').read_text(COMMAND_OUTPUT)
+        self.assertNotIn('marginal_st', text)
+        maps = multipath.parse_maps_json(text)
+        self.assertEqual(['mpatha', 'mpathb', 'mpathc', 'mpathd'],
+                         [m.name for m in maps])
+        self.assertEqual(WWID % '1815', maps[0].wwid)
+        # 0.7.9 prints [undef] for a zfcp host adapter.
+        self.assertEqual([None, None], [p.host_adapter for p in maps[0].paths])
+        self.assertTrue(all(p.healthy for p in maps[0].paths))
+
+    def test_failed_path_fixture(self):
+        maps = multipath.parse_maps_json(
+            self.fs('failed-path').read_text(COMMAND_OUTPUT))
+        sdb = maps[0].paths[1]
+        self.assertEqual('sdb', sdb.dev)
+        self.assertIs(False, sdb.healthy)
+        self.assertEqual({'dm_st': 'failed', 'chk_st': 'faulty',
+                          'dev_st': 'running'}, sdb.states)
+
+    def test_several_groups(self):
+        # SVC style: one ALUA group per node, one path each.
+        text = maps_json({'name': 'mpathb', 'uuid': '3600507680283851530000000000000A6',
+                          'path_groups': [{'paths': [path('sda')]},
+                                          {'paths': [path('sdb')]}]})
+        mpath = multipath.parse_maps_json(text)[0]
+        self.assertEqual('3600507680283851530000000000000a6', mpath.wwid)
+        self.assertEqual(['sda', 'sdb'], [p.dev for p in mpath.paths])
+
+    def test_missing_fields(self):
+        text = maps_json(
+            {'uuid': WWID % '1815'},
+            {'name': 'mpathx', 'path_groups': [
+                {'paths': [{'dev': 'sdc'}, {'dm_st': 'active'}, 'junk']},
+                'junk', {'no_paths': 1}]},
+            'junk')
+        maps = multipath.parse_maps_json(text)
+        self.assertEqual(2, len(maps))
+        self.assertEqual(WWID % '1815', maps[0].name)
+        self.assertEqual((), maps[0].paths)
+        self.assertIsNone(maps[1].wwid)
+        self.assertEqual(['sdc'], [p.dev for p in maps[1].paths])
+        self.assertIsNone(maps[1].paths[0].healthy)
+        self.assertIsNone(maps[1].paths[0].host_adapter)
+
+    def test_undefined_host_adapters(self):
+        for value in ('[undef]', '[unknown]', '', 'undef'):
+            text = maps_json({'name': 'm', 'path_groups': [
+                {'paths': [path('sda', host_adapter=value)]}]})
+            self.assertIsNone(
+                multipath.parse_maps_json(text)[0].paths[0].host_adapter, value)
+
+    def test_no_maps(self):
+        self.assertEqual([], multipath.parse_maps_json(maps_json()))
+
+    def test_not_json(self):
+        self.assertRaises(ValueError, multipath.parse_maps_json,
+                          'error -104 receiving packet\n')
+        self.assertRaises(ValueError, multipath.parse_maps_json, '')
+
+    def test_wrong_shape(self):
+        self.assertRaises(ValueError, multipath.parse_maps_json, '[]')
+        self.assertRaises(ValueError, multipath.parse_maps_json,
+                          '{"major_version": 0, "map": {}}')
+
+
+class ReadSysfsMapsTest(helpers.TestCase):
+
+    def test_fixture(self):
+        maps = multipath.read_sysfs_maps(self.fs('sysfs-only-storage'))
+        self.assertEqual(4, len(maps))
+        self.assertEqual(WWID % '1815', maps[0].wwid)
+        self.assertEqual(WWID % '1815', maps[0].name)
+        self.assertEqual(['sda', 'sdb'], [p.dev for p in maps[0].paths])
+        self.assertEqual([True, True], [p.healthy for p in maps[0].paths])
+        self.assertEqual({'state': 'running'}, maps[0].paths[0].states)
+
+    def test_offline_path(self):
+        maps = multipath.read_sysfs_maps(self.fs('failed-path'))
+        self.assertEqual([True, False], [p.healthy for p in maps[0].paths])
+        self.assertEqual('transport-offline', maps[0].paths[1].states['state'])
+
+    def test_other_dm_devices_are_skipped(self):
+        fs = self.tree_fs({
+            '/sys/block/dm-0/dm/uuid': 'LVM-Vx1Jq3zWxyz\n',
+            '/sys/block/dm-1/dm/uuid': 'CRYPT-LUKS2-abc\n',
+            '/sys/block/dm-2/dm/uuid': 'mpath-%s\n' % (WWID % '1815').upper(),
+            '/sys/block/dm-2/dm/name': 'mpatha\n',
+            '/sys/block/dm-2/slaves/sda': '',
+            '/sys/block/sda/device/state': 'running\n',
+            '/sys/block/dasda/dev': '94:0\n',
+        })
+        maps = multipath.read_sysfs_maps(fs)
+        self.assertEqual([('mpatha', WWID % '1815')],
+                         [(m.name, m.wwid) for m in maps])
+
+    def test_unreadable_path_state_and_slaves(self):
+        fs = self.tree_fs({
+            '/sys/block/dm-0/dm/uuid': 'mpath-%s\n' % (WWID % '1815'),
+            '/sys/block/dm-0/slaves/sda': '',
+            '/sys/block/dm-1/dm/uuid': 'mpath-%s\n' % (WWID % '1816'),
+        })
+        with self.assertLogs('zha_scheduler.agent.multipath', 'WARNING') as logs:
+            maps = multipath.read_sysfs_maps(fs)
+        self.assertEqual('dm-0', maps[0].name)
+        self.assertIsNone(maps[0].paths[0].healthy)
+        self.assertTrue(maps[0].complete)
+        self.assertFalse(maps[1].complete)
+        self.assertIn('/sys/block/sda/device/state', logs.output[0])
+        self.assertIn('/sys/block/dm-1/slaves', logs.output[1])
+
+    def test_no_sys_block(self):
+        self.assertRaises(OSError, multipath.read_sysfs_maps,
+                          self.fs('missing-files'))

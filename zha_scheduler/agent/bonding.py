@@ -1,0 +1,150 @@
+"""Linux bonding: the bonds of a host, their slaves and MII status."""
+
+import dataclasses
+
+from oslo_log import log as logging
+
+from zha_scheduler.agent import hostfs
+
+LOG = logging.getLogger(__name__)
+
+BONDING_MASTERS = '/sys/class/net/bonding_masters'
+PROC_BOND = '/proc/net/bonding/%s'
+SYSFS_BOND = '/sys/class/net/%s/bonding'
+SYSFS_SLAVE_MII = '/sys/class/net/%s/bonding_slave/mii_status'
+
+MII_UP = 'up'
+
+
+@dataclasses.dataclass(frozen=True)
+class Slave:
+    """A bond slave and its MII status (None if unknown)."""
+
+    name: str
+    mii_status: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Bond:
+    """A bond as read from procfs or sysfs."""
+
+    name: str
+    slaves: tuple[Slave, ...] = ()
+    mode: str | None = None
+    mii_status: str | None = None
+    active_slave: str | None = None
+    source: str | None = None
+
+
+def _none(value: str) -> str | None:
+    value = value.strip()
+    return None if value in ('', 'None') else value
+
+
+def parse_proc_bonding(text: str, name: str, source: str | None = None) -> Bond:
+    """Parse ``/proc/net/bonding/<bond>``, modern or older-kernel layout.
+
+    Unknown lines (``Speed``, 802.3ad blocks, ...) are ignored, values are
+    stripped; an MII status before the first ``Slave Interface`` is the bond's.
+
+    :param text: the file content.
+    :param name: the bond's name.
+    :param source: the file it came from, kept in the result.
+    :returns: the bond.
+    """
+    bond: dict[str, str | None] = {
+        'mode': None, 'mii_status': None, 'active_slave': None}
+    current: dict[str, str | None] | None = None
+    records: list[dict[str, str | None]] = []
+    for line in text.splitlines():
+        key, sep, value = line.partition(':')
+        key = key.strip()
+        if not sep:
+            continue
+        if key == 'Slave Interface':
+            current = {'name': value.strip(), 'mii_status': None}
+            records.append(current)
+        elif key == 'MII Status':
+            target = current if current is not None else bond
+            target['mii_status'] = _none(value.lower())
+        elif current is None and key == 'Bonding Mode':
+            bond['mode'] = _none(value)
+        elif current is None and key == 'Currently Active Slave':
+            bond['active_slave'] = _none(value)
+    slaves = tuple(Slave(str(r['name']), r['mii_status'])
+                   for r in records if r['name'])
+    return Bond(name, slaves, bond['mode'], bond['mii_status'],
+                bond['active_slave'], source)
+
+
+def read_sysfs_bond(fs: hostfs.HostFS, name: str) -> Bond:
+    """Read a bond from ``/sys/class/net/<bond>/bonding`` and its slaves.
+
+    :param fs: the host.
+    :param name: the bond's name.
+    :returns: the bond; a slave whose MII status is unreadable has None.
+    :raises OSError: if the bond's ``slaves`` file cannot be read.
+    """
+    base = SYSFS_BOND % name
+    names = fs.read_text(base + '/slaves').split()
+    attrs: dict[str, str | None] = {}
+    for attr in ('mode', 'mii_status', 'active_slave'):
+        try:
+            attrs[attr] = _none(fs.read_text('%s/%s' % (base, attr)))
+        except OSError:
+            attrs[attr] = None
+    slaves = []
+    for slave in names:
+        try:
+            mii: str | None = _none(fs.read_text(SYSFS_SLAVE_MII % slave).lower())
+        except OSError as e:
+            LOG.warning('Cannot read %(file)s: %(err)s',
+                        {'file': SYSFS_SLAVE_MII % slave, 'err': e})
+            mii = None
+        slaves.append(Slave(slave, mii))
+    return Bond(name, tuple(slaves), attrs['mode'], attrs['mii_status'],
+                attrs['active_slave'], base)
+
+
+def read_bond(fs: hostfs.HostFS, name: str) -> Bond | None:
+    """Read a bond from procfs, or from sysfs when procfs cannot be read.
+
+    :param fs: the host.
+    :param name: the bond's name.
+    :returns: the bond, or None (with a WARNING) if neither can be read.
+    """
+    proc = PROC_BOND % name
+    try:
+        return parse_proc_bonding(fs.read_text(proc), name, proc)
+    except OSError as proc_error:
+        try:
+            return read_sysfs_bond(fs, name)
+        except OSError as sys_error:
+            LOG.warning('Cannot read bond %(bond)s: %(proc)s: %(perr)s; '
+                        '%(sys)s: %(serr)s',
+                        {'bond': name, 'proc': proc, 'perr': proc_error,
+                         'sys': SYSFS_BOND % name + '/slaves',
+                         'serr': sys_error})
+            return None
+
+
+def bond_names(fs: hostfs.HostFS,
+               configured: list[str] | None) -> tuple[list[str] | None, str]:
+    """Return the bonds to check: the configured ones, or bonding_masters.
+
+    :param fs: the host.
+    :param configured: ``[zha_agent] bond_interfaces``; None or empty for
+        every bond of the host.
+    :returns: ``(names, source)``; names is None (with a WARNING) when
+        bonding_masters cannot be read and no bond is configured.
+    """
+    names = [n.strip() for n in configured or [] if n.strip()]
+    if names:
+        return names, '[zha_agent] bond_interfaces'
+    try:
+        return fs.read_text(BONDING_MASTERS).split(), BONDING_MASTERS
+    except OSError as e:
+        LOG.warning('Network not monitored: cannot read %(file)s (%(err)s) '
+                    'and [zha_agent] bond_interfaces is not set.',
+                    {'file': BONDING_MASTERS, 'err': e})
+        return None, BONDING_MASTERS

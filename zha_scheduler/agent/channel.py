@@ -1,0 +1,96 @@
+"""Channel paths (CHPIDs) and their physical channel ids (PCHIDs)."""
+
+import dataclasses
+
+from oslo_log import log as logging
+
+from zha_scheduler.agent import hostfs
+
+LOG = logging.getLogger(__name__)
+
+CHP_DIR = '/sys/devices/css0/chp0.%s'
+
+
+@dataclasses.dataclass(frozen=True)
+class Adapter:
+    """The channel path of a device: CHPID and, when valid, its PCHID."""
+
+    chpid: str | None = None
+    pchid: str | None = None
+
+
+def normalize_chpid(value: str | None) -> str | None:
+    """Return a CHPID in upper case, or None for an empty or unused one.
+
+    :param value: a CHPID as printed by qeth (``F4``) or cio (``f4``).
+    :returns: e.g. ``F4``, or None for empty, ``00`` or non-hex values.
+    """
+    value = (value or '').strip().upper()
+    if not value or value == '00' or len(value) > 2:
+        return None
+    try:
+        int(value, 16)
+    except ValueError:
+        return None
+    return value.zfill(2)
+
+
+def first_chpid(chpids: str) -> str | None:
+    """Return the first used CHPID of a subchannel's ``chpids`` attribute.
+
+    :param chpids: e.g. ``'f4 00 00 00 00 00 00 00 \\n'``.
+    :returns: e.g. ``F4``, or None when every entry is ``00``.
+    """
+    for entry in chpids.split():
+        chpid = normalize_chpid(entry)
+        if chpid is not None:
+            return chpid
+    return None
+
+
+def read_pchid(fs: hostfs.HostFS, chpid: str) -> str | None:
+    """Return the PCHID of a CHPID from ``/sys/devices/css0/chp0.<xx>/chid``.
+
+    The PCHID is returned only when ``chid_external`` is 1 (a real PCHID).
+
+    :param fs: the host.
+    :param chpid: a CHPID, any case.
+    :returns: the PCHID in lower case (``%04x``), or None if not known.
+    """
+    base = CHP_DIR % chpid.lower()
+    try:
+        if fs.read_text(base + '/chid_external').strip() != '1':
+            return None
+        chid = fs.read_text(base + '/chid').strip().lower()
+    except OSError as e:
+        LOG.debug('No PCHID for CHPID %(chpid)s (%(base)s): %(err)s',
+                  {'chpid': chpid, 'base': base, 'err': e})
+        return None
+    return chid or None
+
+
+def adapter(fs: hostfs.HostFS, chpid: str | None) -> Adapter:
+    """Return the Adapter of a CHPID, with its PCHID where sysfs has it.
+
+    :param fs: the host.
+    :param chpid: a CHPID or None.
+    :returns: the adapter (empty when the CHPID is unknown).
+    """
+    chpid = normalize_chpid(chpid)
+    if chpid is None:
+        return Adapter()
+    return Adapter(chpid=chpid, pchid=read_pchid(fs, chpid))
+
+
+def independent(a: Adapter, b: Adapter) -> bool | None:
+    """Whether two adapters are distinct: PCHIDs if both known, else CHPIDs.
+
+    :param a: one adapter.
+    :param b: another adapter.
+    :returns: True if distinct, False if the same, None if unknown.
+    """
+    if a.pchid and b.pchid:
+        return a.pchid != b.pchid
+    if a.chpid and b.chpid:
+        return a.chpid != b.chpid
+    return None

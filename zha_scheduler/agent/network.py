@@ -1,0 +1,159 @@
+"""Network redundancy: bonds whose slaves are up on distinct OSA adapters."""
+
+import dataclasses
+from typing import Any
+
+from oslo_log import log as logging
+
+from zha_scheduler import topology
+from zha_scheduler.agent import bonding
+from zha_scheduler.agent import channel
+from zha_scheduler.agent import health
+from zha_scheduler.agent import hostfs
+
+LOG = logging.getLogger(__name__)
+
+QETH_ATTR = '/sys/class/net/%s/device/%s'
+
+
+@dataclasses.dataclass(frozen=True)
+class NetworkResult:
+    """The host's network state (None = not monitored) and why."""
+
+    state: str | None
+    details: dict[str, Any]
+
+
+@dataclasses.dataclass(frozen=True)
+class _Member:
+    name: str
+    mii_status: str | None
+    up: bool | None
+    adapter: channel.Adapter
+
+
+def _up(mii_status: str | None) -> bool | None:
+    # 'going down' and 'going back' are transitions: not a usable slave yet.
+    if mii_status is None:
+        return None
+    return mii_status == bonding.MII_UP
+
+
+def _qeth_attr(fs: hostfs.HostFS, slave: str, attr: str) -> str | None:
+    try:
+        return fs.read_text(QETH_ATTR % (slave, attr)).strip() or None
+    except OSError:
+        return None
+
+
+def slave_details(fs: hostfs.HostFS,
+                  slave: bonding.Slave) -> tuple[_Member, dict[str, Any]]:
+    """Find the OSA adapter of a bond slave from its qeth device.
+
+    :param fs: the host.
+    :param slave: the slave.
+    :returns: the slave as a member of a redundancy check, and its details.
+    """
+    chpid = _qeth_attr(fs, slave.name, 'chpid')
+    adapter = channel.adapter(fs, chpid)
+    if adapter.chpid is None:
+        LOG.warning('No OSA CHPID for bond slave %(slave)s: cannot read %(file)s',
+                    {'slave': slave.name, 'file': QETH_ATTR % (slave.name, 'chpid')})
+    details = {'name': slave.name, 'mii_status': slave.mii_status,
+               'chpid': adapter.chpid, 'pchid': adapter.pchid,
+               'card_type': _qeth_attr(fs, slave.name, 'card_type')}
+    return _Member(slave.name, slave.mii_status, _up(slave.mii_status),
+                   adapter), details
+
+
+def _independent(a: _Member, b: _Member) -> bool | None:
+    return channel.independent(a.adapter, b.adapter)
+
+
+def _label(member: _Member) -> str:
+    label = 'CHPID %s' % (member.adapter.chpid or '?')
+    if member.adapter.pchid:
+        label += ' (PCHID %s)' % member.adapter.pchid
+    return label
+
+
+def _reason(verdict: bool | None, members: list[_Member]) -> str:
+    up = [m for m in members if m.up]
+    not_up = ['%s (%s)' % (m.name, m.mii_status or 'unknown')
+              for m in members if not m.up]
+    if verdict:
+        return 'slaves up on distinct adapters: ' + ', '.join(
+            '%s on %s' % (m.name, _label(m)) for m in up)
+    if verdict is None:
+        unknown = [m.name for m in members
+                   if m.up is None or m.adapter.chpid is None]
+        return 'cannot tell: status or adapter unknown for ' + ', '.join(unknown)
+    if len(members) < 2:
+        return 'bond has %d slave(s), 2 are needed' % len(members)
+    if len(up) < 2:
+        return '%d of %d slaves up; %s' % (len(up), len(members),
+                                          ', '.join(not_up))
+    return 'slaves up share one adapter: ' + ', '.join(
+        '%s on %s' % (m.name, _label(m)) for m in up)
+
+
+def evaluate_bond(fs: hostfs.HostFS,
+                  bond: bonding.Bond) -> tuple[str | None, dict[str, Any]]:
+    """Decide whether one bond is redundant.
+
+    Redundant: two slaves with MII status ``up`` on distinct adapters
+    (PCHIDs where both are known, else CHPIDs).
+
+    :param fs: the host.
+    :param bond: the bond.
+    :returns: the bond's state and its details.
+    """
+    members, slaves = [], []
+    for slave in bond.slaves:
+        member, details = slave_details(fs, slave)
+        members.append(member)
+        slaves.append(details)
+    verdict = health.pair_verdict(members, lambda m: m.up, _independent)
+    return health.state(verdict), {
+        'state': health.state(verdict), 'reason': _reason(verdict, members),
+        'source': bond.source, 'mode': bond.mode,
+        'mii_status': bond.mii_status, 'active_slave': bond.active_slave,
+        'slaves': slaves}
+
+
+def probe_network(fs: hostfs.HostFS,
+                  bond_interfaces: list[str] | None = None) -> NetworkResult:
+    """Check every bond of the host (or the configured ones).
+
+    :param fs: the host.
+    :param bond_interfaces: ``[zha_agent] bond_interfaces``.
+    :returns: redundant when every bond is; degraded when one is not or the
+        host has no bond; None when bonds cannot be listed or read.
+    """
+    names, source = bonding.bond_names(fs, bond_interfaces)
+    details: dict[str, Any] = {'source': source, 'bonds': {}}
+    if names is None:
+        details.update(state=None, reason='cannot list bonds: %s' % source)
+        return NetworkResult(None, details)
+    if not names:
+        details.update(state=topology.DEGRADED,
+                       reason='no bond in %s' % source)
+        return NetworkResult(topology.DEGRADED, details)
+    states: list[str | None] = []
+    for name in names:
+        bond = bonding.read_bond(fs, name)
+        if bond is None:
+            states.append(None)
+            details['bonds'][name] = {
+                'state': None, 'reason': 'cannot read %s or %s' % (
+                    bonding.PROC_BOND % name, bonding.SYSFS_BOND % name)}
+            continue
+        state, details['bonds'][name] = evaluate_bond(fs, bond)
+        states.append(state)
+    state = health.combine(states)
+    details.update(state=state, reason=', '.join(
+        '%s %s' % (name, details['bonds'][name]['state'] or 'unknown')
+        for name in names))
+    if state is None:
+        LOG.warning('Network not monitored: %s', details['reason'])
+    return NetworkResult(state, details)

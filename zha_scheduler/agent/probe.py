@@ -1,0 +1,102 @@
+"""Probe a host and turn what was found into its CUSTOM_ZHA_* traits."""
+
+import dataclasses
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from oslo_config import cfg
+from oslo_log import log as logging
+
+from zha_scheduler import topology
+from zha_scheduler import traits
+from zha_scheduler.agent import consistency
+from zha_scheduler.agent import hostfs
+from zha_scheduler.agent import network
+from zha_scheduler.agent import storage
+from zha_scheduler.agent import sysinfo
+
+LOG = logging.getLogger(__name__)
+
+T = TypeVar('T')
+
+_HEALTH_TRAITS = {
+    'network': {topology.REDUNDANT: traits.NET_REDUNDANT,
+                topology.DEGRADED: traits.NET_DEGRADED},
+    'storage': {topology.REDUNDANT: traits.STORAGE_REDUNDANT,
+                topology.DEGRADED: traits.STORAGE_DEGRADED},
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class ProbeResult:
+    """The host's ZHA traits and, JSON-able, why each was chosen."""
+
+    traits: set[str]
+    details: dict[str, Any]
+
+
+def _guarded(what: str, probe: Callable[[], T], fallback: T) -> T:
+    # A bug or an unforeseen input in one probe must not take down the
+    # others: that subsystem is then not monitored, as for an unreadable file.
+    try:
+        return probe()
+    except Exception:
+        LOG.exception('The %s probe failed; %s is not monitored.', what, what)
+        return fallback
+
+
+def _named(build: Callable[[str], str], value: str | None, what: str) -> str | None:
+    value = (value or '').strip()
+    if not value:
+        return None
+    try:
+        return build(value)
+    except ValueError as e:
+        LOG.warning('No %(what)s trait for %(value)r: %(err)s',
+                    {'what': what, 'value': value, 'err': e})
+        return None
+
+
+def probe_host(conf: cfg.ConfigOpts, fs: hostfs.HostFS) -> ProbeResult:
+    """Probe the host and compute its ZHA traits.
+
+    :param conf: the configuration; ``[zha_agent]`` options are read.
+    :param fs: the host (live, or a tree under another root).
+    :returns: the traits (only ``CUSTOM_ZHA_*`` ones) and the details of
+        every decision: ``cpc``, ``site``, ``standby``, ``network``,
+        ``storage`` and ``consistency_groups``.
+    """
+    opts = conf.zha_agent
+    found: set[str] = set()
+    identity = _guarded('CPC', lambda: sysinfo.probe_identity(fs, opts.cpc_name),
+                        sysinfo.Identity(None, {'error': 'probe failed'}))
+    net = _guarded('network',
+                   lambda: network.probe_network(fs, opts.bond_interfaces),
+                   network.NetworkResult(None, {'error': 'probe failed'}))
+    disks = _guarded('storage',
+                     lambda: storage.probe_storage(fs, opts.multipath_command),
+                     storage.StorageResult(None, frozenset(), frozenset(),
+                                           {'error': 'probe failed'}))
+    groups = _guarded('consistency group', lambda: consistency.probe_groups(
+        fs, opts.consistency_groups_file, disks.redundant_wwids,
+        disks.present_wwids), consistency.GroupsResult(
+            frozenset(), {'error': 'probe failed'}))
+    named = [_named(traits.cpc_trait, identity.cpc_id, 'CPC'),
+             _named(traits.site_trait, opts.site, 'site')]
+    named += [_named(traits.consistency_group_trait, g, 'consistency group')
+              for g in sorted(groups.groups)]
+    found.update(t for t in named if t)
+    if opts.standby:
+        found.add(traits.STANDBY)
+    for subsystem, state in (('network', net.state), ('storage', disks.state)):
+        if state is not None:
+            found.add(_HEALTH_TRAITS[subsystem][state])
+    details = {
+        'cpc': identity.details,
+        'site': (opts.site or '').strip() or None,
+        'standby': bool(opts.standby),
+        'network': net.details,
+        'storage': disks.details,
+        'consistency_groups': groups.details,
+    }
+    return ProbeResult(found, details)

@@ -1,0 +1,159 @@
+"""The host agent's work: probe the host, then publish its traits.
+
+``TraitAgent.run_once`` is one probe-and-publish cycle; ``run_forever`` repeats
+it every ``[zha_agent] interval`` seconds until told to stop, and survives
+Placement outages (each failed cycle is logged and retried at the next one).
+"""
+
+import dataclasses
+import socket
+import threading
+from typing import Any
+
+from keystoneauth1 import exceptions as ks_exc
+from keystoneauth1 import loading as ks_loading
+from oslo_config import cfg
+from oslo_log import log as logging
+
+from zha_scheduler.agent import hostfs
+from zha_scheduler.agent import probe
+from zha_scheduler.agent import sync
+from zha_scheduler.conf import agent as agent_conf
+
+LOG = logging.getLogger(__name__)
+
+
+class AgentConfigError(Exception):
+    """The agent's configuration cannot work; the message says how to fix it."""
+
+
+def placement_adapter(conf: cfg.ConfigOpts) -> Any:
+    """Build a keystoneauth Adapter for Placement from ``[placement]``.
+
+    :raises AgentConfigError: when no credentials are configured.
+    """
+    group = agent_conf.PLACEMENT_GROUP
+    try:
+        auth = ks_loading.load_auth_from_conf_options(conf, group)
+    except ks_exc.MissingRequiredOptions as exc:
+        raise AgentConfigError(
+            '[placement] is missing %s for auth_type %s.' % (
+                ', '.join(o.dest for o in exc.options),
+                conf[group].auth_type)) from None
+    if auth is None:
+        raise AgentConfigError(
+            '[placement] auth_type is not set: the agent writes traits as a '
+            'service user; set auth_type = password with auth_url, username, '
+            'password, project_name and the domain options, as for Nova.')
+    session = ks_loading.load_session_from_conf_options(conf, group,
+                                                        auth=auth)
+    return ks_loading.load_adapter_from_conf_options(
+        conf, group, session=session, auth=auth, raise_exc=False)
+
+
+def provider_name(conf: cfg.ConfigOpts, fs: hostfs.HostFS) -> str:
+    """The compute node provider's name: configured, else the host name.
+
+    Under another root the host name is read from that tree's
+    ``/proc/sys/kernel/hostname`` when it has one.
+    """
+    if conf.zha_agent.provider_name:
+        return conf.zha_agent.provider_name
+    if not fs.live and fs.exists('/proc/sys/kernel/hostname'):
+        return fs.read_text('/proc/sys/kernel/hostname').strip()
+    return socket.gethostname()
+
+
+@dataclasses.dataclass(frozen=True)
+class RunReport:
+    """What one cycle found and, unless it was a dry run, what it wrote."""
+
+    provider: str
+    traits: frozenset[str]
+    details: dict[str, Any]
+    written: sync.SyncResult | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        report: dict[str, Any] = {
+            'traits': sorted(self.traits),
+            'provider': self.provider,
+            'details': self.details,
+        }
+        if self.written is not None:
+            report['written'] = {
+                'provider_uuid': self.written.provider_uuid,
+                'changed': self.written.changed,
+                'added': sorted(self.written.added),
+                'removed': sorted(self.written.removed),
+            }
+        return report
+
+
+class TraitAgent:
+    """Probes one host and keeps its ZHA traits in Placement current."""
+
+    def __init__(self, conf: cfg.ConfigOpts, fs: hostfs.HostFS,
+                 adapter: Any = None) -> None:
+        """:param adapter: the Placement adapter; built from conf if None."""
+        self._conf = conf
+        self._fs = fs
+        self._adapter = adapter
+        self._provider_uuid: str | None = None
+
+    def _syncer(self) -> sync.PlacementTraitSync:
+        if self._adapter is None:
+            self._adapter = placement_adapter(self._conf)
+        return sync.PlacementTraitSync(self._adapter)
+
+    def run_once(self, dry_run: bool = False) -> RunReport:
+        """Probe the host and, unless ``dry_run``, publish the traits.
+
+        :raises sync.SyncError: when Placement refused or failed the write.
+        :raises keystoneauth1.exceptions.ClientException: when Placement or
+            Keystone cannot be reached.
+        """
+        name = provider_name(self._conf, self._fs)
+        found = probe.probe_host(self._conf, self._fs)
+        if dry_run:
+            return RunReport(name, frozenset(found.traits), found.details)
+        syncer = self._syncer()
+        if self._provider_uuid is None:
+            self._provider_uuid = syncer.find_provider(name)
+        try:
+            result = syncer.sync(self._provider_uuid, set(found.traits))
+        except sync.SyncError:
+            # The provider may have been deleted and re-created (a compute
+            # node re-registered): look it up again next time.
+            self._provider_uuid = None
+            raise
+        if result.changed:
+            LOG.info('Published ZHA traits of %(name)s (%(uuid)s): added '
+                     '%(added)s, removed %(removed)s.',
+                     {'name': name, 'uuid': result.provider_uuid,
+                      'added': ', '.join(sorted(result.added)) or 'none',
+                      'removed': ', '.join(sorted(result.removed)) or 'none'})
+        else:
+            LOG.debug('ZHA traits of %s unchanged.', name)
+        return RunReport(name, frozenset(found.traits), found.details, result)
+
+    def run_forever(self, stop: threading.Event) -> None:
+        """Run a cycle every ``[zha_agent] interval`` seconds until ``stop``."""
+        interval = self._conf.zha_agent.interval
+        while not stop.is_set():
+            error = None
+            try:
+                self.run_once()
+            except (sync.SyncError, ks_exc.ClientException) as exc:
+                error = exc
+            except AgentConfigError:
+                raise
+            except Exception:
+                LOG.exception('ZHA trait agent cycle failed; retrying in %d '
+                              'seconds.', interval)
+            if error is not None:
+                # Logged outside the handler: an outage is expected, its
+                # traceback is noise.
+                LOG.warning('Could not publish ZHA traits: %(error)s. '
+                            'Retrying in %(interval)d seconds.',
+                            {'error': error, 'interval': interval})
+            stop.wait(interval)

@@ -1,0 +1,213 @@
+"""Storage redundancy: multipath maps over distinct zfcp FCP devices."""
+
+import dataclasses
+import posixpath
+import re
+from typing import Any
+
+from oslo_log import log as logging
+
+from zha_scheduler import topology
+from zha_scheduler.agent import channel
+from zha_scheduler.agent import health
+from zha_scheduler.agent import hostfs
+from zha_scheduler.agent import multipath
+
+LOG = logging.getLogger(__name__)
+
+HBA_ID = '/sys/block/%s/device/hba_id'
+CCW_DEVICE = '/sys/bus/ccw/devices/%s'
+_BUS_ID = re.compile(r'^[0-9a-f]\.[0-9a-f]\.[0-9a-f]{4}$')
+
+
+@dataclasses.dataclass(frozen=True)
+class StorageResult:
+    """The host's storage state (None = not monitored), WWIDs and why."""
+
+    state: str | None
+    redundant_wwids: frozenset[str]
+    present_wwids: frozenset[str]
+    details: dict[str, Any]
+
+
+@dataclasses.dataclass(frozen=True)
+class _Member:
+    path: multipath.Path
+    hba_id: str | None
+    adapter: channel.Adapter
+
+
+class _Adapters:
+    """FCP device lookups of one probe, cached per device."""
+
+    def __init__(self, fs: hostfs.HostFS) -> None:
+        self.fs = fs
+        self._cache: dict[str, channel.Adapter] = {}
+
+    def hba_id(self, path: multipath.Path) -> str | None:
+        if path.host_adapter:
+            return path.host_adapter.lower()
+        try:
+            return self.fs.read_text(HBA_ID % path.dev).strip().lower() or None
+        except OSError as e:
+            LOG.warning('FCP device of path %(dev)s unknown: the multipath '
+                        'command does not name it and %(file)s cannot be '
+                        'read (%(err)s)',
+                        {'dev': path.dev, 'file': HBA_ID % path.dev, 'err': e})
+            return None
+
+    def adapter(self, hba_id: str | None) -> channel.Adapter:
+        if hba_id is None or not _BUS_ID.match(hba_id):
+            return channel.Adapter()
+        if hba_id not in self._cache:
+            self._cache[hba_id] = channel.adapter(self.fs, fcp_chpid(self.fs, hba_id))
+        return self._cache[hba_id]
+
+
+def fcp_chpid(fs: hostfs.HostFS, hba_id: str) -> str | None:
+    """Return the CHPID of an FCP device from its subchannel's ``chpids``.
+
+    :param fs: the host.
+    :param hba_id: the FCP device bus id, e.g. ``0.0.1900``.
+    :returns: the first used CHPID in upper case, or None if unknown.
+    """
+    chpids = CCW_DEVICE % hba_id + '/../chpids'
+    try:
+        # The subchannel is the parent of the resolved device directory.
+        device = fs.resolve(CCW_DEVICE % hba_id)
+        if not fs.exists(device):
+            raise FileNotFoundError('no such FCP device: %s' % device)
+        chpids = posixpath.join(posixpath.dirname(device), 'chpids')
+        return channel.first_chpid(fs.read_text(chpids))
+    except OSError as e:
+        LOG.debug('No CHPID for FCP device %(hba)s (%(file)s): %(err)s',
+                  {'hba': hba_id, 'file': chpids, 'err': e})
+        return None
+
+
+def _independent(a: _Member, b: _Member) -> bool | None:
+    if a.hba_id is None or b.hba_id is None:
+        return None
+    if a.hba_id == b.hba_id:
+        return False
+    # Distinct FCP devices; a shared CHPID (where both are known) is still
+    # one single point of failure.
+    return channel.independent(a.adapter, b.adapter) is not False
+
+
+def _describe(member: _Member) -> str:
+    return '%s via %s (CHPID %s)' % (member.path.dev, member.hba_id or '?',
+                                     member.adapter.chpid or '?')
+
+
+def _reason(verdict: bool | None, members: list[_Member], complete: bool) -> str:
+    healthy = [m for m in members if m.path.healthy]
+    if verdict:
+        return 'healthy paths on distinct FCP devices: ' + ', '.join(
+            _describe(m) for m in healthy)
+    if verdict is None:
+        if not complete:
+            return 'cannot tell: the paths of the map cannot be listed'
+        return 'cannot tell: health or FCP device unknown for ' + ', '.join(
+            m.path.dev for m in members
+            if m.path.healthy is None or m.hba_id is None)
+    if len(healthy) < 2:
+        return '%d of %d paths healthy%s' % (len(healthy), len(members), ''.join(
+            '; %s (%s)' % (m.path.dev, ' '.join(
+                str(v) for v in m.path.states.values()))
+            for m in members if not m.path.healthy))
+    return 'healthy paths share one FCP device or CHPID: ' + ', '.join(
+        _describe(m) for m in healthy)
+
+
+def evaluate_map(mpath: multipath.Map,
+                 adapters: _Adapters) -> tuple[str | None, dict[str, Any]]:
+    """Decide whether one map is redundant.
+
+    :param mpath: the map.
+    :param adapters: the FCP device lookups of this probe.
+    :returns: the map's state and its details.
+    """
+    members = []
+    for path in mpath.paths:
+        hba_id = adapters.hba_id(path)
+        members.append(_Member(path, hba_id, adapters.adapter(hba_id)))
+    verdict = health.pair_verdict(members, lambda m: m.path.healthy,
+                                  _independent)
+    if verdict is False and not mpath.complete:
+        verdict = None
+    state = health.state(verdict)
+    return state, {
+        'wwid': mpath.wwid, 'state': state,
+        'reason': _reason(verdict, members, mpath.complete),
+        'paths': [dict(m.path.states, dev=m.path.dev, healthy=m.path.healthy,
+                       hba_id=m.hba_id, chpid=m.adapter.chpid,
+                       pchid=m.adapter.pchid) for m in members]}
+
+
+def load_maps(fs: hostfs.HostFS,
+              command: str) -> tuple[list[multipath.Map] | None, dict[str, Any]]:
+    """Read the maps from the multipath command, else from sysfs.
+
+    :param fs: the host.
+    :param command: ``[zha_agent] multipath_command``.
+    :returns: the maps (None, with a WARNING, if neither source can be
+        read) and how they were read.
+    """
+    details: dict[str, Any] = {'command': command}
+    try:
+        maps = multipath.parse_maps_json(fs.run(command))
+        details['source'] = 'command'
+        return maps, details
+    except (hostfs.CommandError, ValueError) as e:
+        details['command_error'] = str(e)
+        LOG.warning('Cannot read the multipath maps from "%(cmd)s" (%(err)s); '
+                    'reading them from %(dir)s.',
+                    {'cmd': command, 'err': e, 'dir': multipath.SYS_BLOCK})
+    try:
+        maps = multipath.read_sysfs_maps(fs)
+        details['source'] = 'sysfs'
+        return maps, details
+    except OSError as e:
+        details['source'] = None
+        LOG.warning('Storage not monitored: "%(cmd)s" failed and %(dir)s '
+                    'cannot be read (%(err)s).',
+                    {'cmd': command, 'dir': multipath.SYS_BLOCK, 'err': e})
+        return None, details
+
+
+def probe_storage(fs: hostfs.HostFS, command: str) -> StorageResult:
+    """Check every multipath map of the host.
+
+    :param fs: the host.
+    :param command: ``[zha_agent] multipath_command``.
+    :returns: redundant when every map is; degraded when one is not; None
+        when the maps cannot be read or there is none (no SAN storage).
+    """
+    maps, details = load_maps(fs, command)
+    details['maps'] = {}
+    if not maps:
+        reason = ('cannot read the maps' if maps is None else
+                  'no multipath map (%s)' % ('%s printed none' % command
+                                             if details['source'] == 'command'
+                                             else 'none in /sys/block'))
+        if maps is not None:
+            LOG.warning('Storage not monitored: %s.', reason)
+        details.update(state=None, reason=reason)
+        return StorageResult(None, frozenset(), frozenset(), details)
+    adapters = _Adapters(fs)
+    states, redundant, present = [], set(), set()
+    for mpath in maps:
+        state, details['maps'][mpath.name] = evaluate_map(mpath, adapters)
+        states.append(state)
+        if mpath.wwid:
+            present.add(mpath.wwid)
+            if state == topology.REDUNDANT:
+                redundant.add(mpath.wwid)
+    state = health.combine(states)
+    details.update(state=state, reason=', '.join(
+        '%s %s' % (name, d['state'] or 'unknown')
+        for name, d in details['maps'].items()))
+    if state is None:
+        LOG.warning('Storage not monitored: %s', details['reason'])
+    return StorageResult(state, frozenset(redundant), frozenset(present), details)
