@@ -123,7 +123,8 @@ class MemberLocator:
             return [(host, request.nodes.get(host)) for host in listed]
         current = _current_uuid(spec_obj)
         placed = [m for m in request.records if m.host]
-        locations = [(m.host, m.node) for m in placed if m.uuid != current]
+        locations = [(m.host, m.node) for m in placed
+                     if m.host and m.uuid != current]
         locations.extend((host, request.nodes.get(host))
                          for host in _picks(listed, placed).elements())
         return locations
@@ -171,7 +172,7 @@ def _picks(listed: list[str], placed: list[Member]) -> collections.Counter:
     entry per host picked earlier in the request.
     """
     picks = collections.Counter(listed)
-    for host in {m.host for m in placed}:
+    for host in {m.host for m in placed if m.host}:
         if picks[host]:
             picks[host] -= 1
     return picks

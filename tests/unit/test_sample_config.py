@@ -1,4 +1,4 @@
-"""The committed sample config matches the options in the code."""
+"""The committed sample configs match the options in the code."""
 
 import io
 import os
@@ -8,21 +8,26 @@ from oslo_config import generator
 from oslotest import base
 
 ROOT = os.path.join(os.path.dirname(__file__), '..', '..')
-GENERATOR_CONFIG = os.path.join(ROOT, 'etc', 'oslo-config-generator',
-                                'zha-scheduler.conf')
-SAMPLE = os.path.join(ROOT, 'etc', 'zha-scheduler.conf.sample')
 
 
 class SampleConfigTest(base.BaseTestCase):
 
-    def test_committed_sample_is_current(self):
+    def _check(self, name):
+        generator_config = os.path.join(ROOT, 'etc', 'oslo-config-generator',
+                                        name + '.conf')
         conf = cfg.ConfigOpts()
         generator.register_cli_opts(conf)
-        conf(['--config-file', GENERATOR_CONFIG])
+        conf(['--config-file', generator_config])
         output = io.StringIO()
         generator.generate(conf, output_file=output)
-        with open(SAMPLE) as committed:
+        with open(os.path.join(ROOT, 'etc', name + '.conf.sample')) as sample:
             self.assertEqual(
-                committed.read(), output.getvalue(),
-                'etc/zha-scheduler.conf.sample is stale: run '
-                'oslo-config-generator --config-file %s' % GENERATOR_CONFIG)
+                sample.read(), output.getvalue(),
+                'etc/%s.conf.sample is stale: run oslo-config-generator '
+                '--config-file %s' % (name, generator_config))
+
+    def test_scheduler_sample_is_current(self):
+        self._check('zha-scheduler')
+
+    def test_agent_sample_is_current(self):
+        self._check('zha-trait-agent')

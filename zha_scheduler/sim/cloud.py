@@ -2,9 +2,10 @@
 
 It starts Nova's own API, conductor, scheduler and one nova-compute per LPAR
 (fake virt driver) against the real Placement service, all in-process, with
-nova.conf set from the shipped ``zha-scheduler.conf`` snippet. Topology
-traits are published on each compute node provider the way the host agent
-publishes them. Used by the functional tests and by ``zha-scheduler demo``.
+nova.conf set from the shipped ``zha-scheduler.conf`` snippet. The real host
+agent publishes each LPAR's traits, probing a fixture tree of an s390x host
+(``tests/fixtures/<name>``) with the options an operator would set (CPC name,
+site, standby). Used by the functional tests and by ``zha-scheduler demo``.
 """
 
 import collections
@@ -14,46 +15,43 @@ import sys
 import time
 from typing import Any
 
+import fixtures
 from nova.tests.functional import integrated_helpers
 from oslo_config import cfg
 
 from zha_scheduler import members
 from zha_scheduler import placement
+from zha_scheduler.sim import agents
 from zha_scheduler.sim import nova_conf
-from zha_scheduler import traits
 
 CONF = cfg.CONF
 
 
 @dataclasses.dataclass(frozen=True)
 class SimHost:
-    """One LPAR (compute host) of the simulated cloud and its topology."""
+    """One LPAR (compute host) of the simulated cloud and its topology.
+
+    ``fixture`` names the host tree the agent probes; None runs no agent, so
+    the host has no ZHA trait at all. ``cpc`` is the agent's ``cpc_name``
+    (None: the CPC of the tree's /proc/sysinfo).
+    """
 
     name: str
     cpc: str | None = None
     site: str | None = None
     standby: bool = False
-
-    def topology_traits(self) -> set[str]:
-        """The ZHA topology traits the host agent would publish."""
-        found = set()
-        if self.cpc:
-            found.add(traits.cpc_trait(self.cpc))
-        if self.site:
-            found.add(traits.site_trait(self.site))
-        if self.standby:
-            found.add(traits.STANDBY)
-        return found
+    fixture: str | None = None
 
 
-def grid(cpcs: int, lpars_per_cpc: int,
-         sites: int = 0) -> list[SimHost]:
+def grid(cpcs: int, lpars_per_cpc: int, sites: int = 0,
+         fixture: str = 'healthy') -> list[SimHost]:
     """Hosts ``cpc<N>-lpar<M>`` on CPCs ``Z<N>``, sites round-robin if any."""
     hosts = []
     for c in range(1, cpcs + 1):
         site = 'DC%d' % ((c - 1) % sites + 1) if sites else None
         for lpar in range(1, lpars_per_cpc + 1):
-            hosts.append(SimHost('cpc%d-lpar%d' % (c, lpar), 'Z%d' % c, site))
+            hosts.append(SimHost('cpc%d-lpar%d' % (c, lpar), 'Z%d' % c, site,
+                                 fixture=fixture))
     return hosts
 
 
@@ -92,8 +90,25 @@ class SimulatedCloud(integrated_helpers._IntegratedTestBase):
         if self.ZHA_ENABLED:
             nova_conf.apply_file(nova_conf.snippet_path(), self.flags)
         super()._setup_services()
+        self.agent_configs = {}
+        config_dir = self.useFixture(fixtures.TempDir()).path
         for host in self.HOSTS:
-            self.publish_traits(host.name, host.topology_traits())
+            if host.fixture is None:
+                continue
+            self.agent_configs[host.name] = agents.write_agent_config(
+                config_dir, host.name, self.placement_fixture.endpoint,
+                self.placement_fixture.token, host.cpc, host.site,
+                host.standby)
+            self.run_agent(host.name)
+
+    def run_agent(self, host: str, fixture: str | None = None) -> Any:
+        """Run the host agent once for a host, on its tree or another one.
+
+        :returns: the agent's RunReport.
+        """
+        tree = fixture or next(h.fixture for h in self.HOSTS
+                               if h.name == host and h.fixture)
+        return agents.agent_for(self.agent_configs[host], tree).run_once()
 
     def _setup_compute_service(self) -> Any:
         computes = [self._start_compute(host.name) for host in self.HOSTS]
@@ -127,21 +142,9 @@ class SimulatedCloud(integrated_helpers._IntegratedTestBase):
     def provider_uuid(self, host: str) -> str:
         return self._get_provider_uuid_by_host(host)
 
-    def publish_traits(self, host: str, zha_traits: set[str]) -> None:
-        """Replace the ``CUSTOM_ZHA_*`` traits of a host, keeping the rest."""
-        rp_uuid = self.provider_uuid(host)
-        for trait in zha_traits:
-            self._create_trait(trait)
-        current = self.placement.get(
-            '/resource_providers/%s/traits' % rp_uuid, version='1.6').body
-        kept = [t for t in current['traits']
-                if not t.startswith(traits.PREFIX)]
-        self.placement.put(
-            '/resource_providers/%s/traits' % rp_uuid,
-            {'traits': sorted(set(kept) | zha_traits),
-             'resource_provider_generation':
-                 current['resource_provider_generation']},
-            version='1.6')
+    def provider_traits(self, host: str) -> set[str]:
+        """All traits of a host's compute node provider."""
+        return set(self._get_provider_traits(self.provider_uuid(host)))
 
     def cpc_of(self, host: str) -> str | None:
         return next((h.cpc for h in self.HOSTS if h.name == host), None)

@@ -13,6 +13,7 @@ import unittest
 from typing import Any
 
 from zha_scheduler.sim import cloud
+from zha_scheduler import traits
 
 
 @dataclasses.dataclass
@@ -26,6 +27,8 @@ class SceneResult:
     placements: dict[str, list[tuple[str, str]]] = dataclasses.field(
         default_factory=dict)
     error: str | None = None
+    # host -> the CUSTOM_ZHA_* traits zha-trait-agent published for it.
+    traits: dict[str, list[str]] = dataclasses.field(default_factory=dict)
 
     def members_per_cpc(self, group: str) -> collections.Counter:
         cpc_of = {h.name: h.cpc for h in self.hosts}
@@ -36,6 +39,7 @@ class SceneResult:
         return {
             'scene': self.title,
             'error': self.error,
+            'traits': self.traits,
             'groups': {
                 name: {
                     'policy': self.policies[name],
@@ -59,6 +63,10 @@ class _Scene(cloud.SimulatedCloud):
     MEMBERS = 3
 
     def runTest(self) -> None:
+        for host in self.HOSTS:
+            self.SCENE.traits[host.name] = sorted(
+                t for t in self.provider_traits(host.name)
+                if t.startswith(traits.PREFIX))
         for host in self.HOSTS[self.LPARS_PER_CPC:]:
             self.load_host(host.name)
         for name, policy in (('db-ha', 'anti-affinity'),
@@ -100,10 +108,14 @@ def render(scene: SceneResult) -> str:
     for placements in scene.placements.values():
         for member, host in placements:
             by_host[host].append(member)
-    lines.append('%-5s %-12s %s' % ('CPC', 'LPAR', 'members'))
+    lines.append('%-5s %-12s %-26s %s' % ('CPC', 'LPAR', 'members',
+                                          'traits from zha-trait-agent'))
     for lpar in scene.hosts:
-        lines.append('%-5s %-12s %s' % (lpar.cpc, lpar.name,
-                                        ', '.join(by_host[lpar.name]) or '-'))
+        published = [t[len(traits.PREFIX):]
+                     for t in scene.traits.get(lpar.name, [])]
+        lines.append('%-5s %-12s %-26s %s' % (
+            lpar.cpc, lpar.name, ', '.join(by_host[lpar.name]) or '-',
+            ' '.join(published) or '-'))
     lines.append('')
     for group, policy in scene.policies.items():
         per_cpc = scene.members_per_cpc(group)

@@ -1,0 +1,107 @@
+"""``zha-trait-agent``: publish this host's ZHA traits in Placement."""
+
+import json
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+from keystoneauth1 import exceptions as ks_exc
+from oslo_config import cfg
+from oslo_log import log as logging
+
+from zha_scheduler.agent import hostfs
+from zha_scheduler.agent import service
+from zha_scheduler.agent import sync
+from zha_scheduler.conf import agent as agent_conf
+
+LOG = logging.getLogger(__name__)
+
+cli_opts = [
+    cfg.StrOpt('root', default='/',
+               help='Read every host file under this directory instead of /: '
+                    'a copy of a host, or a test fixture tree. Commands are '
+                    'then read from <root>/_commands/.'),
+    cfg.BoolOpt('once', default=False,
+                help='Probe and publish once, print the result and exit.'),
+    cfg.BoolOpt('dry-run', default=False,
+                help='Probe and print the traits; write nothing to Placement '
+                     '(implies --once).'),
+    cfg.StrOpt('format', default='text', choices=['text', 'json'],
+               help='Output of --once and --dry-run.'),
+]
+
+
+def _build_conf(argv: Sequence[str]) -> cfg.ConfigOpts:
+    conf = cfg.ConfigOpts()
+    agent_conf.register_opts(conf)
+    agent_conf.register_placement_opts(conf)
+    conf.register_cli_opts(cli_opts)
+    logging.register_options(conf)
+    conf(list(argv), project='zha-scheduler', prog='zha-trait-agent')
+    return conf
+
+
+def _render_text(report: service.RunReport) -> str:
+    lines = ['provider: %s' % report.provider, 'traits:']
+    lines += ['  %s' % t for t in sorted(report.traits)] or ['  (none)']
+    for subsystem in ('cpc', 'network', 'storage', 'consistency_groups'):
+        detail = report.details.get(subsystem) or {}
+        summary = (detail.get('reason') or detail.get('state') or
+                   detail.get('error') or '') if isinstance(detail, dict) else ''
+        if summary:
+            lines.append('%s: %s' % (subsystem, summary))
+    if report.written is not None:
+        lines.append('placement: %s' % (
+            'updated' if report.written.changed else 'already current'))
+    return '\n'.join(lines)
+
+
+def _print(report: service.RunReport, fmt: str) -> None:
+    if fmt == 'json':
+        print(json.dumps(report.to_dict(), indent=2, sort_keys=True))
+    else:
+        print(_render_text(report))
+
+
+def _stop_on_signals(stop: threading.Event) -> None:
+    def handler(signum: int, frame: Any) -> None:
+        LOG.info('Received signal %d; stopping after the current cycle.',
+                 signum)
+        stop.set()
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        conf = _build_conf(sys.argv[1:] if argv is None else argv)
+    except cfg.Error as exc:
+        print('zha-trait-agent: error: %s' % exc, file=sys.stderr)
+        return 2
+    logging.setup(conf, 'zha-trait-agent')
+    agent = service.TraitAgent(conf, hostfs.HostFS(conf.root))
+    try:
+        if conf.once or conf.dry_run:
+            _print(agent.run_once(dry_run=conf.dry_run), conf.format)
+            return 0
+        stop = threading.Event()
+        _stop_on_signals(stop)
+        LOG.info('zha-trait-agent started: probing %(root)s every '
+                 '%(interval)d seconds.',
+                 {'root': conf.root, 'interval': conf.zha_agent.interval})
+        agent.run_forever(stop)
+        return 0
+    except service.AgentConfigError as exc:
+        print('zha-trait-agent: configuration error: %s' % exc,
+              file=sys.stderr)
+        return 2
+    except (sync.SyncError, ks_exc.ClientException) as exc:
+        print('zha-trait-agent: could not publish traits: %s' % exc,
+              file=sys.stderr)
+        return 1
+
+
+if __name__ == '__main__':
+    sys.exit(main())
