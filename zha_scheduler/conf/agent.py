@@ -71,7 +71,8 @@ group is present on this host over redundant paths.
 Possible values:
 
 * Unset: no consistency group traits.
-* A path, e.g. ``/etc/zha-scheduler/consistency-groups.yaml``.
+* A path, e.g. ``/etc/zha-scheduler/consistency-groups.yaml``. With
+  ``zha-trait-agent --root DIR`` it is read under DIR like every host file.
 """),
     cfg.StrOpt('provider_name',
         help="""
