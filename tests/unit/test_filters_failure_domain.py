@@ -19,12 +19,7 @@ class ZhaFailureDomainFilterTest(test.NoDBTestCase):
     def setUp(self):
         super().setUp()
         self.filt = failure_domain.ZhaFailureDomainFilter()
-        self.cloud = zha_fakes.Cloud()
-        for host, cpc, site in (('a1', 'A', 'DC1'), ('a2', 'A', 'DC1'),
-                                ('b1', 'B', 'DC1'), ('b2', 'B', 'DC1'),
-                                ('c1', 'C', 'DC2')):
-            self.cloud.add(host, cpc=cpc, site=site, node=host + '.node')
-        self.cloud.add('u1', node='u1.node')
+        self.cloud = zha_fakes.standard_cloud()
         self.client = self.cloud.client()
         self.reader = zha_fakes.RecordingReader()
         self.zha = self.useFixture(

@@ -25,12 +25,7 @@ class ZhaFailureDomainWeigherTest(test.NoDBTestCase):
         super().setUp()
         self.weigher = failure_domain.ZhaFailureDomainWeigher()
         self.handler = nova_weights.HostWeightHandler()
-        self.cloud = zha_fakes.Cloud()
-        for host, cpc, site in (('a1', 'A', 'DC1'), ('a2', 'A', 'DC1'),
-                                ('b1', 'B', 'DC1'), ('b2', 'B', 'DC1'),
-                                ('c1', 'C', 'DC2')):
-            self.cloud.add(host, cpc=cpc, site=site, node=host + '.node')
-        self.cloud.add('u1', node='u1.node')
+        self.cloud = zha_fakes.standard_cloud()
         self.client = self.cloud.client()
         self.reader = zha_fakes.RecordingReader()
         self.zha = self.useFixture(

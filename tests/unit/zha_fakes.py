@@ -144,6 +144,17 @@ class Cloud:
                               self._by_name[host].nodename)
 
 
+def standard_cloud():
+    """CPC A (a1, a2) and B (b1, b2) in DC1, C (c1) in DC2, u1 bare."""
+    cloud = Cloud()
+    for host, cpc, site in (('a1', 'A', 'DC1'), ('a2', 'A', 'DC1'),
+                            ('b1', 'B', 'DC1'), ('b2', 'B', 'DC1'),
+                            ('c1', 'C', 'DC2')):
+        cloud.add(host, cpc=cpc, site=site, node=host + '.node')
+    cloud.add('u1', node='u1.node')
+    return cloud
+
+
 def request_spec(policy='anti-affinity', group_hosts=(), member_names=(),
                  instance='new', hints=None, rules=None):
     """A RequestSpec for one instance of a server group (None: no group)."""
