@@ -30,29 +30,27 @@ class ZhaFailureDomainFilter(filters.BaseHostFilter):
 
     def filter_all(self, filter_obj_list: Iterable[Any],
                    spec_obj: Any) -> list[Any]:
-        hosts = list(filter_obj_list)
-        if (scheduler_utils.request_is_rebuild(spec_obj) or
-                spread.group_policy(spec_obj) != 'anti-affinity'):
-            return hosts
+        return self._guarded(list(filter_obj_list), spec_obj, targeted=False)
+
+    def host_passes(self, host_state: Any, spec_obj: Any) -> bool:
+        """Judge one host against every domain known in Placement."""
+        return bool(self._guarded([host_state], spec_obj, targeted=True))
+
+    def _guarded(self, hosts: list[Any], spec_obj: Any,
+                 targeted: bool) -> list[Any]:
         try:
-            return self._spread(hosts, spec_obj)
+            if (scheduler_utils.request_is_rebuild(spec_obj) or
+                    spread.group_policy(spec_obj) != 'anti-affinity'):
+                return hosts
+            return self._spread(hosts, spec_obj, targeted)
         except Exception:
             # A filter that raises fails every boot: pass and say why.
             LOG.exception('ZhaFailureDomainFilter could not evaluate the '
                           'request; passing all %d hosts.', len(hosts))
             return hosts
 
-    def host_passes(self, host_state: Any, spec_obj: Any) -> bool:
-        """Judge one host against every domain known in Placement."""
-        try:
-            return bool(self._spread([host_state], spec_obj, targeted=True))
-        except Exception:
-            LOG.exception('ZhaFailureDomainFilter could not evaluate %s; '
-                          'passing it.', host_state)
-            return True
-
     def _spread(self, hosts: list[Any], spec_obj: Any,
-                targeted: bool = False) -> list[Any]:
+                targeted: bool) -> list[Any]:
         level = spread.spread_domain(spec_obj)
         skew = spread.max_skew(spec_obj)
         counts = spread.group_spread(spec_obj, hosts, level)
