@@ -4,7 +4,9 @@ import collections
 
 from nova.tests.functional.api import client
 
+from zha_scheduler.filters import failure_domain as filter_module
 from zha_scheduler.sim import cloud
+from zha_scheduler.weights import failure_domain as weigher_module
 
 MAX_SKEW_WARNING = ("Ignoring scheduler hint zha_max_skew='abc': it must be "
                     "an integer >= 1. Using 1.")
@@ -220,44 +222,47 @@ class TwoSiteStockNovaTest(_TwoSites):
         self.assertEqual(['Z1', 'Z1'], self.cpcs(servers))
 
 
-#: Where _NoTopology.boot_sequence lands: three members of a group, a
-#: multi-create of two (sorted) and an ungrouped server.
-NO_TOPOLOGY_PLACEMENT = ['lpar1', 'lpar2', 'lpar3', 'lpar1', 'lpar2', 'lpar1']
+class NoTopologyTest(_Scenarios):
+    """Four LPARs without ZHA traits: every decision is stock Nova's.
 
-
-class _NoTopology(_Scenarios):
-    """Four LPARs without ZHA traits, each loaded differently."""
+    Equal weights are ordered by Nova's host iteration, which follows the
+    random compute node uuids, so two clouds cannot be compared boot by boot;
+    instead every pass of the ZHA filter and weigher is watched.
+    """
 
     HOSTS = [cloud.SimHost('lpar%d' % index) for index in range(1, 5)]
 
-    def boot_sequence(self):
+    def test_zha_filter_and_weigher_leave_every_decision_to_nova(self):
+        filtered, weighed = [], []
+        real_filter = filter_module.ZhaFailureDomainFilter.filter_all
+        real_weigh = weigher_module.ZhaFailureDomainWeigher.weigh_objects
+
+        def watch_filter(filt, hosts, spec_obj):
+            hosts = list(hosts)
+            passed = real_filter(filt, hosts, spec_obj)
+            filtered.append((len(hosts), len(passed)))
+            return passed
+
+        def watch_weigher(weigher, weighed_hosts, spec_obj):
+            weights = real_weigh(weigher, weighed_hosts, spec_obj)
+            weighed.append(weights)
+            return weights
+
+        self.stub_out('zha_scheduler.filters.failure_domain.'
+                      'ZhaFailureDomainFilter.filter_all', watch_filter)
+        self.stub_out('zha_scheduler.weights.failure_domain.'
+                      'ZhaFailureDomainWeigher.weigh_objects', watch_weigher)
         self.load_host('lpar2')
-        self.load_host('lpar3', flavor_id=self.load_flavor(4))
-        self.load_host('lpar4', flavor_id=self.load_flavor(2))
-        self.load_host('lpar4', flavor_id=self.load_flavor(3))
         members = self.boot_members(self.create_group('anti-affinity'), 3)
         batch = self.boot_many_in_group(
-            self.create_group('anti-affinity', 'batch'), 'batch', 2)
-        single = self._create_server(name='single', networks='none')
-        return ([self.host_of(s) for s in members] +
-                sorted(self.host_of(s) for s in batch) +
-                [self.host_of(single)])
-
-
-class NoTopologyTest(_NoTopology):
-
-    def test_boots_land_where_stock_nova_puts_them(self):
-        self.assertIn('ZhaFailureDomainFilter',
-                      cloud.CONF.filter_scheduler.enabled_filters)
-        self.assertEqual(NO_TOPOLOGY_PLACEMENT, self.boot_sequence())
-
-
-class NoTopologyStockNovaTest(_NoTopology):
-
-    ZHA_ENABLED = False
-
-    def test_boots_land_where_stock_nova_puts_them(self):
-        self.assertEqual(NO_TOPOLOGY_PLACEMENT, self.boot_sequence())
+            self.create_group('soft-anti-affinity', 'batch'), 'batch', 2)
+        self.assertEqual(3, len({self.host_of(s) for s in members}))
+        self.assertEqual(2, len(batch))
+        # At least one pass per grouped boot (3 members, 2 in the batch).
+        self.assertGreaterEqual(len(filtered), 5)
+        self.assertEqual([], [f for f in filtered if f[0] != f[1]])
+        self.assertTrue(weighed)
+        self.assertEqual([], [w for w in weighed if set(w) != {0.0}])
 
 
 class _NoTopologySoftPair(_Scenarios):
