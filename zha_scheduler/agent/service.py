@@ -35,6 +35,10 @@ def placement_adapter(conf: cfg.ConfigOpts) -> Any:
     group = agent_conf.PLACEMENT_GROUP
     try:
         auth = ks_loading.load_auth_from_conf_options(conf, group)
+    except ks_exc.NoMatchingPlugin:
+        raise AgentConfigError(
+            '[placement] auth_type = %s is not a keystoneauth plugin; use '
+            'password for a service user.' % conf[group].auth_type) from None
     except ks_exc.MissingRequiredOptions as exc:
         raise AgentConfigError(
             '[placement] is missing %s for auth_type %s.' % (

@@ -74,12 +74,26 @@ def _stop_on_signals(stop: threading.Event) -> None:
     signal.signal(signal.SIGINT, handler)
 
 
+def _check_values(conf: cfg.ConfigOpts) -> None:
+    """Read every [zha_agent] option now: oslo.config checks values on read.
+
+    :raises cfg.Error: naming the option with an invalid value.
+    """
+    for opt in agent_conf.agent_opts:
+        getattr(conf.zha_agent, opt.dest)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         conf = _build_conf(sys.argv[1:] if argv is None else argv)
+        _check_values(conf)
     except cfg.Error as exc:
         print('zha-trait-agent: error: %s' % exc, file=sys.stderr)
         return 2
+    except SystemExit as exc:
+        # oslo.config exits 1 on an invalid command-line value (after
+        # printing why); 1 means "could not publish" here, 2 a usage error.
+        return 0 if exc.code in (0, None) else 2
     logging.setup(conf, 'zha-trait-agent')
     agent = service.TraitAgent(conf, hostfs.HostFS(conf.root))
     try:
