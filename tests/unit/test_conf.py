@@ -23,7 +23,9 @@ class ConfTest(base.BaseTestCase):
         self.assertIn('zha_scheduler', [g.name for g in groups])
         self.assertEqual(
             {'trait_cache_ttl': 30, 'spread_domain': 'cpc', 'max_skew': 1,
-             'failure_domain_weight_multiplier': 1.0},
+             'failure_domain_weight_multiplier': 1.0,
+             'require_redundancy': 'flavor', 'unmonitored_hosts': 'pass',
+             'redundancy_weight_multiplier': 1.0},
             {name: opt.default for name, opt in _scheduler_opts().items()})
 
     def test_option_types_and_bounds(self):

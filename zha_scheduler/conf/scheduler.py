@@ -9,7 +9,8 @@ zha_scheduler_group = cfg.OptGroup(
     title='ZHA scheduler options',
     help=('Options for the zha-scheduler filters and weighers, which '
           'spread server groups over IBM Z failure domains (LPAR, CPC, '
-          'site) using the Placement traits published by the host agent.'))
+          'site) and keep workloads on hosts with redundant network and '
+          'storage, using the Placement traits published by the host agent.'))
 
 scheduler_opts = [
     cfg.IntOpt('trait_cache_ttl',
@@ -88,6 +89,79 @@ Possible values:
 Related options:
 
 * ``[filter_scheduler] soft_anti_affinity_weight_multiplier``
+"""),
+    cfg.StrOpt('require_redundancy',
+        default='flavor',
+        choices=[
+            ('flavor', 'Only requests whose flavor has '
+                       '``zha:redundancy=required``.'),
+            ('always', 'Every request: only redundant hosts take new '
+                       'instances.'),
+            ('never', 'No request; ``zha:redundancy=required`` is treated '
+                      'as ``preferred``.'),
+        ],
+        help="""
+Which requests ``ZhaRedundancyFilter`` restricts to redundant hosts.
+
+A host is redundant when the host agent has published both
+``CUSTOM_ZHA_NET_REDUNDANT`` and ``CUSTOM_ZHA_STORAGE_REDUNDANT`` for it. A
+host with a degraded network or storage subsystem never passes a request that
+requires redundancy; a subsystem the agent does not monitor is judged by
+``unmonitored_hosts``.
+
+Related options:
+
+* ``unmonitored_hosts``
+* ``redundancy_weight_multiplier``
+"""),
+    cfg.StrOpt('unmonitored_hosts',
+        default='pass',
+        choices=[
+            ('pass', 'An unmonitored subsystem counts as good enough: such '
+                     'hosts pass, and rank below redundant hosts.'),
+            ('reject', 'An unmonitored subsystem counts as degraded.'),
+        ],
+        help="""
+How a host whose network or storage the host agent does not monitor is judged.
+
+A subsystem is unmonitored when the host carries neither its ``_REDUNDANT``
+nor its ``_DEGRADED`` trait: no agent runs there, the agent could not read
+its sources, or the host has no SAN. With ``pass`` such a host passes
+``ZhaRedundancyFilter`` and ``ZhaRedundancyWeigher`` ranks it below redundant
+hosts and above degraded ones. With ``reject`` it is treated as degraded.
+Consistency groups are never assumed: only the ``CUSTOM_ZHA_CG_<NAME>``
+trait admits a host to a request naming a group.
+
+Related options:
+
+* ``require_redundancy``
+* ``redundancy_weight_multiplier``
+"""),
+    cfg.FloatOpt('redundancy_weight_multiplier',
+        default=1.0,
+        help="""
+Multiplier for the weight of ``ZhaRedundancyWeigher``.
+
+The weigher applies to every request: hosts with redundant network and
+storage rank first, then hosts with one degraded subsystem, then hosts with
+both degraded; an unmonitored subsystem ranks as set by
+``unmonitored_hosts``. For requests that ask for redundancy (flavor extra spec
+``zha:redundancy`` = ``required`` or ``preferred``, or every request with
+``require_redundancy = always``) the multiplier is multiplied by 10, so that
+host health outweighs Nova's capacity weighers. The value can be overridden
+per aggregate with the aggregate metadata key
+``redundancy_weight_multiplier``.
+
+Possible values:
+
+* A positive float: prefer healthier hosts.
+* 0.0: disable the weigher.
+* A negative float: prefer degraded hosts (not recommended).
+
+Related options:
+
+* ``unmonitored_hosts``
+* ``require_redundancy``
 """),
 ]
 

@@ -7,17 +7,10 @@ from nova.scheduler import filters
 from nova.scheduler import utils as scheduler_utils
 from oslo_log import log as logging
 
+from zha_scheduler import request_spec
 from zha_scheduler import spread
 
 LOG = logging.getLogger(__name__)
-
-
-def _names_destination(spec_obj: Any) -> bool:
-    """Whether the request names its target host (evacuation, migration)."""
-    destination = (spec_obj.requested_destination
-                   if 'requested_destination' in spec_obj else None)
-    return bool(destination is not None and 'host' in destination and
-                destination.host)
 
 
 class ZhaFailureDomainFilter(filters.BaseHostFilter):
@@ -56,7 +49,7 @@ class ZhaFailureDomainFilter(filters.BaseHostFilter):
         counts = spread.group_spread(spec_obj, hosts, level)
         domains = {host: counts.domain_of(host) for host in hosts}
         eligible = {d for d in domains.values() if d is not None}
-        if targeted or _names_destination(spec_obj):
+        if targeted or request_spec.named_host(spec_obj):
             # Nova filters only the named host: alone it would be the only
             # eligible domain and always pass. Judge it as Nova's own
             # anti-affinity filter judges a named host: against the group.

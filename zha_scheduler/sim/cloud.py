@@ -215,6 +215,37 @@ class SimulatedCloud(integrated_helpers._IntegratedTestBase):
                               count, expected_state, faults or 'none'))
             time.sleep(self.POLL_INTERVAL)
 
+    def boot_servers(self, name: str, count: int = 1,
+                     flavor_id: str | None = None, hints: dict | None = None,
+                     expected_state: str = 'ACTIVE',
+                     timeout: float = 20.0) -> list[dict]:
+        """Boot ``count`` ungrouped servers in one request; wait for all.
+
+        :returns: the servers, sorted by name; an ERROR server has its fault.
+        """
+        body = self._build_server(name=name, flavor_id=flavor_id,
+                                  networks='none')
+        body['min_count'] = body['max_count'] = count
+        body['return_reservation_id'] = True
+        request = {'server': body}
+        if hints:
+            request['os:scheduler_hints'] = hints
+        reservation = self.api.post_server(request)['reservation_id']
+        deadline = time.monotonic() + timeout
+        while True:
+            servers = self.api.get_servers(
+                search_opts={'reservation_id': reservation})
+            if len(servers) == count and all(
+                    s['status'] == expected_state and
+                    (expected_state != 'ERROR' or 'fault' in s)
+                    for s in servers):
+                return sorted(servers, key=lambda s: s['name'])
+            if time.monotonic() >= deadline:
+                self.fail('Servers of reservation %s: %s, expected %d %s' % (
+                    reservation, [(s['name'], s['status']) for s in servers],
+                    count, expected_state))
+            time.sleep(self.POLL_INTERVAL)
+
     def load_host(self, host: str, count: int = 1,
                   flavor_id: str | None = None) -> list[dict]:
         """Boot ``count`` ungrouped servers on a named host (admin, 2.74).

@@ -1,0 +1,75 @@
+"""Shared shape of the ZHA filters that judge one host by its profile."""
+
+from collections.abc import Iterable
+from typing import Any
+
+from nova.scheduler import filters
+from nova.scheduler import utils as scheduler_utils
+from oslo_log import log as logging
+
+from zha_scheduler import placement
+from zha_scheduler import topology
+
+LOG = logging.getLogger(__name__)
+
+
+class _ProfileFilter(filters.BaseHostFilter):
+    """Pass hosts whose ZHA profile satisfies what the request asks."""
+
+    # A same-host rebuild keeps the instance where it is: nothing to choose.
+    RUN_ON_REBUILD = False
+    # The request and the cached view are the same for every instance of a
+    # multi-create, so the answer is too.
+    run_filter_once_per_request = True
+
+    def _asks(self, spec_obj: Any) -> Any:
+        """Return what the request asks of hosts; None if nothing."""
+        raise NotImplementedError()
+
+    def _passes(self, host_state: Any, profile: topology.HostProfile,
+                asked: Any, spec_obj: Any) -> bool:
+        """Judge one host, logging a rejection at DEBUG."""
+        raise NotImplementedError()
+
+    def _none_passed(self, hosts: list[Any], asked: Any,
+                     view: placement.Topology, spec_obj: Any) -> None:
+        """Log at INFO why no host passed: the reason behind NoValidHost."""
+
+    def filter_all(self, filter_obj_list: Iterable[Any],
+                   spec_obj: Any) -> list[Any]:
+        hosts = list(filter_obj_list)
+        passing, asked, view = self._judge(hosts, spec_obj)
+        if hosts and not passing and view is not None:
+            try:
+                self._none_passed(hosts, asked, view, spec_obj)
+            except Exception:
+                LOG.exception('%s could not explain its rejections.',
+                              type(self).__name__)
+        return passing
+
+    def host_passes(self, host_state: Any, spec_obj: Any) -> bool:
+        return bool(self._judge([host_state], spec_obj)[0])
+
+    def _judge(self, hosts: list[Any], spec_obj: Any
+               ) -> tuple[list[Any], Any, placement.Topology | None]:
+        if not hosts:
+            return hosts, None, None
+        try:
+            if (not self.RUN_ON_REBUILD and
+                    scheduler_utils.request_is_rebuild(spec_obj)):
+                return hosts, None, None
+            asked = self._asks(spec_obj)
+            if asked is None:
+                return hosts, None, None
+            view = placement.get_view().get(spec_obj)
+            return [host for host in hosts
+                    if self._passes(host, view.profile(host.uuid,
+                                                       host.nodename),
+                                    asked, spec_obj)], asked, view
+        except Exception:
+            # A filter that raises fails every boot: pass and say why.
+            LOG.exception('%(filter)s could not evaluate the request; '
+                          'passing all %(count)d hosts.',
+                          {'filter': type(self).__name__,
+                           'count': len(hosts)})
+            return hosts, None, None

@@ -1,0 +1,47 @@
+"""Keep requests naming a storage consistency group where it is reachable."""
+
+from typing import Any
+
+from oslo_log import log as logging
+
+from zha_scheduler.filters import base
+from zha_scheduler import placement
+from zha_scheduler import request_spec
+from zha_scheduler import topology
+from zha_scheduler import traits
+
+LOG = logging.getLogger(__name__)
+
+
+def missing(profile: topology.HostProfile,
+            groups: dict[str, str]) -> list[str]:
+    """Return the names of the groups a host does not reach, sorted."""
+    have = {traits.CG_PREFIX + value for value in profile.consistency_groups}
+    return sorted(name for trait, name in groups.items() if trait not in have)
+
+
+class ZhaConsistencyGroupFilter(base._ProfileFilter):
+    """Pass only hosts reaching every consistency group the request names."""
+
+    def _asks(self, spec_obj: Any) -> dict[str, str] | None:
+        return request_spec.consistency_groups(spec_obj) or None
+
+    def _passes(self, host_state: Any, profile: topology.HostProfile,
+                asked: dict[str, str], spec_obj: Any) -> bool:
+        absent = missing(profile, asked)
+        if absent:
+            LOG.debug('%(host_state)s fails consistency group check: the '
+                      'volumes of %(groups)s are not all reachable over '
+                      'redundant paths here.',
+                      {'host_state': host_state, 'groups': ', '.join(absent)})
+        return not absent
+
+    def _none_passed(self, hosts: list[Any], asked: dict[str, str],
+                     view: placement.Topology, spec_obj: Any) -> None:
+        LOG.info('ZhaConsistencyGroupFilter rejected all %(count)d hosts for '
+                 'instance %(instance)s: none has %(traits)s, so the volumes '
+                 'of consistency group %(groups)s are not all reachable over '
+                 'redundant paths on any of them.',
+                 {'count': len(hosts), 'instance': spec_obj.instance_uuid,
+                  'traits': ' and '.join(sorted(asked)),
+                  'groups': ', '.join(sorted(asked.values()))})

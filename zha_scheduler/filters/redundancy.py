@@ -1,0 +1,72 @@
+"""Keep requests that require redundancy on redundant hosts."""
+
+import collections
+from typing import Any
+
+from oslo_log import log as logging
+
+from zha_scheduler import conf
+from zha_scheduler.filters import base
+from zha_scheduler import placement
+from zha_scheduler import request_spec
+from zha_scheduler import topology
+
+LOG = logging.getLogger(__name__)
+CONF = conf.CONF
+
+
+def problems(profile: topology.HostProfile) -> list[str]:
+    """Return why a host is not redundant enough; empty when it is.
+
+    A degraded subsystem is always a problem; an unmonitored one only with
+    ``[zha_scheduler] unmonitored_hosts = reject``.
+    """
+    reject_unmonitored = CONF.zha_scheduler.unmonitored_hosts == 'reject'
+    found = []
+    for name, state in (('network', profile.network),
+                        ('storage', profile.storage)):
+        if state == topology.DEGRADED:
+            found.append('%s degraded' % name)
+        elif state is topology.UNMONITORED and reject_unmonitored:
+            found.append('%s not monitored (unmonitored_hosts = reject)'
+                         % name)
+    return found
+
+
+class ZhaRedundancyFilter(base._ProfileFilter):
+    """Pass only hosts with redundant network and storage when required."""
+
+    def _asks(self, spec_obj: Any) -> str | None:
+        if request_spec.redundancy(spec_obj) != request_spec.REQUIRED:
+            return None
+        return request_spec.redundancy_source(spec_obj)
+
+    def _passes(self, host_state: Any, profile: topology.HostProfile,
+                asked: str, spec_obj: Any) -> bool:
+        found = problems(profile)
+        if found:
+            LOG.debug('%(host_state)s fails redundancy check: %(problems)s; '
+                      'the request requires redundant network and storage '
+                      '(%(source)s).',
+                      {'host_state': host_state,
+                       'problems': ', '.join(found), 'source': asked})
+            return False
+        if topology.UNMONITORED in (profile.network, profile.storage):
+            LOG.debug('%(host_state)s has unmonitored network or storage; '
+                      'passing it (unmonitored_hosts = pass).',
+                      {'host_state': host_state})
+        return True
+
+    def _none_passed(self, hosts: list[Any], asked: str,
+                     view: placement.Topology, spec_obj: Any) -> None:
+        counts = collections.Counter(
+            ', '.join(problems(view.profile(h.uuid, h.nodename)))
+            for h in hosts)
+        LOG.info('ZhaRedundancyFilter rejected all %(count)d hosts for '
+                 'instance %(instance)s: the request requires redundant '
+                 'network and storage (%(source)s), and none has both '
+                 '(%(summary)s).',
+                 {'count': len(hosts), 'instance': spec_obj.instance_uuid,
+                  'source': asked,
+                  'summary': '; '.join('%s: %d' % item
+                                       for item in sorted(counts.items()))})
