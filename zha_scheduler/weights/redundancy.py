@@ -1,6 +1,7 @@
 """Prefer hosts whose network and storage are redundant."""
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from nova.scheduler import utils as scheduler_utils
@@ -24,15 +25,22 @@ UNMONITORED_PASS = 0.75
 DEGRADED_SCORE = 0.0
 
 
-def score(profile: topology.HostProfile) -> float:
-    """Return a host's health score: 2.0 for redundant network and storage."""
-    unmonitored = (UNMONITORED_PASS
-                   if CONF.zha_scheduler.unmonitored_hosts == 'pass'
-                   else DEGRADED_SCORE)
+def scorer() -> Callable[[topology.HostProfile], float]:
+    """Return the health score function under the current configuration.
+
+    The score is 2.0 for redundant network and storage; the configuration is
+    read once per request, not once per host.
+    """
     scores = {topology.REDUNDANT: REDUNDANT_SCORE,
-              topology.DEGRADED: DEGRADED_SCORE}
-    return sum(scores.get(state or '', unmonitored)
-               for state in (profile.network, profile.storage))
+              topology.DEGRADED: DEGRADED_SCORE,
+              topology.UNMONITORED: (
+                  UNMONITORED_PASS
+                  if CONF.zha_scheduler.unmonitored_hosts == 'pass'
+                  else DEGRADED_SCORE)}
+
+    def score(profile: topology.HostProfile) -> float:
+        return scores[profile.network] + scores[profile.storage]
+    return score
 
 
 class ZhaRedundancyWeigher(weights.BaseHostWeigher):
@@ -67,6 +75,7 @@ class ZhaRedundancyWeigher(weights.BaseHostWeigher):
             if request_spec.redundancy(weight_properties) is not None:
                 self._request.factor = self.REDUNDANCY_FACTOR
             view = placement.get_view().get(weight_properties)
+            score = scorer()
             return [score(view.profile(host.uuid, host.nodename))
                     for host in hosts]
         except Exception:
