@@ -2,8 +2,9 @@
 
 from typing import Any
 
-from keystoneauth1 import loading as ks_loading
 from oslo_config import cfg
+
+from zha_scheduler.conf import ksa
 
 zha_agent_group = cfg.OptGroup(
     name='zha_agent',
@@ -103,26 +104,15 @@ def register_placement_opts(conf: cfg.ConfigOpts) -> None:
     """Register keystoneauth options in [placement] (agent process only).
 
     nova-scheduler registers its own ``[placement]`` options; the agent, a
-    separate process, registers the same keystoneauth set for its service
-    user, as Nova does (``nova.conf.utils.register_ksa_opts``).
+    separate process, registers the same set for its service user.
     """
-    ks_loading.register_session_conf_options(conf, PLACEMENT_GROUP)
-    ks_loading.register_auth_conf_options(conf, PLACEMENT_GROUP)
-    ks_loading.register_adapter_conf_options(conf, PLACEMENT_GROUP,
-                                             include_deprecated=False)
-    conf.set_default('service_type', 'placement', group=PLACEMENT_GROUP)
-    conf.set_default('valid_interfaces', ['internal', 'public'],
-                     group=PLACEMENT_GROUP)
+    ksa.register_ksa_opts(conf, PLACEMENT_GROUP, 'placement')
 
 
 def list_agent_opts() -> list[tuple[Any, list[cfg.Opt]]]:
     """Everything zha-trait-agent reads, for its own sample config."""
-    placement_opts = (
-        ks_loading.get_session_conf_options() +
-        ks_loading.get_auth_common_conf_options() +
-        ks_loading.get_auth_plugin_conf_options('password') +
-        ks_loading.get_adapter_conf_options(include_deprecated=False))
-    return [(zha_agent_group, agent_opts), (PLACEMENT_GROUP, placement_opts)]
+    return [(zha_agent_group, agent_opts),
+            (PLACEMENT_GROUP, ksa.list_ksa_opts())]
 
 
 def list_opts() -> list[tuple[cfg.OptGroup, list[cfg.Opt]]]:
