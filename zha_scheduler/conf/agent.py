@@ -6,12 +6,19 @@ from oslo_config import cfg
 
 from zha_scheduler.conf import ksa
 
-zha_agent_group = cfg.OptGroup(
-    name='zha_agent',
-    title='ZHA host agent options',
-    help=('Options for zha-trait-agent, which probes an IBM Z KVM host and '
-          'publishes its topology and redundancy as CUSTOM_ZHA_* traits on '
-          'its compute node resource provider in Placement.'))
+
+def _group() -> cfg.OptGroup:
+    return cfg.OptGroup(
+        name='zha_agent',
+        title='ZHA host agent options',
+        help=('Options for zha-trait-agent, which probes an IBM Z KVM host and '
+              'publishes its topology and redundancy as CUSTOM_ZHA_* traits on '
+              'its compute node resource provider in Placement.'))
+
+
+#: For the sample generator; each ConfigOpts registers a group of its own,
+#: since oslo.config keeps overrides and defaults in the group object.
+zha_agent_group = _group()
 
 agent_opts = [
     cfg.StrOpt('cpc_name',
@@ -96,8 +103,9 @@ PLACEMENT_GROUP = 'placement'
 
 
 def register_opts(conf: cfg.ConfigOpts) -> None:
-    conf.register_group(zha_agent_group)
-    conf.register_opts(agent_opts, group=zha_agent_group)
+    group = _group()
+    conf.register_group(group)
+    conf.register_opts(agent_opts, group=group)
 
 
 def register_placement_opts(conf: cfg.ConfigOpts) -> None:
