@@ -1,0 +1,1 @@
+"""Evacuation hook: restart a failed LPAR's instances on its standby partner."""

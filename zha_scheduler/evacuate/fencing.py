@@ -1,0 +1,246 @@
+"""Fencing of a failed compute host's LPAR through the IBM Z HMC (zhmcclient)."""
+
+import abc
+import os
+import time
+from collections.abc import Callable
+from typing import Any
+
+from oslo_config import cfg
+from oslo_log import log as logging
+import yaml
+import zhmcclient
+
+LOG = logging.getLogger(__name__)
+
+GROUP = 'zha_evacuate'
+
+# LPAR (classic mode) and partition (DPM mode) statuses that mean "fenced".
+LPAR_FENCED = 'not-activated'
+PARTITION_FENCED = 'stopped'
+
+# Fail over to a clear error quickly when the HMC is unreachable: the
+# library defaults (30 s x 3 retries per connection) stall an evacuation.
+CONNECT_TIMEOUT = 10
+CONNECT_RETRIES = 2
+
+SessionFactory = Callable[..., Any]
+
+
+class FencingError(Exception):
+    """The host could not be fenced (or fencing is misconfigured)."""
+
+
+class Fencer(abc.ABC):
+    """Something that isolates a failed compute host before evacuation."""
+
+    @abc.abstractmethod
+    def fence(self, host: str) -> dict[str, Any] | None:
+        """Fence a compute host.
+
+        :param host: the compute host (nova-compute service host) name.
+        :returns: details of what was done, or None when nothing was.
+        :raises FencingError: the host could not be fenced.
+        """
+
+
+class NoFencer(Fencer):
+    """Fencer of ``fencing = none``: does nothing."""
+
+    def fence(self, host: str) -> None:
+        """Do nothing.
+
+        :param host: the compute host name (ignored).
+        :returns: None.
+        """
+        return None
+
+
+def load_lpars_file(path: str) -> dict[str, dict[str, str]]:
+    """Read the YAML mapping of compute hosts to their CPC and LPAR names.
+
+    :param path: the ``[zha_evacuate] lpars_file`` path.
+    :returns: ``{host: {'cpc': NAME, 'lpar': NAME}}``.
+    :raises FencingError: the file is missing, unreadable or malformed.
+    """
+    try:
+        with open(path, encoding='utf-8') as f:
+            data = yaml.safe_load(f)
+    except OSError as exc:
+        raise FencingError(
+            f'cannot read [{GROUP}] lpars_file {path}: {exc.strerror or exc}'
+        ) from None
+    except yaml.YAMLError as exc:
+        raise FencingError(
+            f'[{GROUP}] lpars_file {path} is not valid YAML: {exc}') from None
+    if not isinstance(data, dict):
+        raise FencingError(
+            f'[{GROUP}] lpars_file {path} must map each compute host to '
+            f'{{cpc: NAME, lpar: NAME}}, found {type(data).__name__}')
+    result: dict[str, dict[str, str]] = {}
+    for host, entry in data.items():
+        if (not isinstance(entry, dict) or
+                not all(isinstance(entry.get(k), str) and entry.get(k)
+                        for k in ('cpc', 'lpar'))):
+            raise FencingError(
+                f'[{GROUP}] lpars_file {path}: entry {host!r} must be '
+                f'{{cpc: NAME, lpar: NAME}}, found {entry!r}')
+        result[str(host)] = {'cpc': entry['cpc'], 'lpar': entry['lpar']}
+    return result
+
+
+class HmcFencer(Fencer):
+    """Fencer of ``fencing = hmc``: deactivates the LPAR or stops the partition."""
+
+    def __init__(self, conf: cfg.ConfigOpts,
+                 session_factory: SessionFactory | None = None,
+                 status_timeout: int = 120) -> None:
+        """Check the HMC options and read the lpars file.
+
+        :param conf: configuration with the [zha_evacuate] options registered.
+        :param session_factory: called like ``zhmcclient.Session`` to open the
+            HMC session (tests pass one returning a faked session).
+        :param status_timeout: seconds to wait for the operation and for the
+            fenced status.
+        :raises FencingError: an option is missing or the lpars file is bad.
+        """
+        opts = conf[GROUP]
+        missing = [name for name in ('hmc_host', 'hmc_userid', 'hmc_password',
+                                     'lpars_file') if not opts[name]]
+        if missing:
+            raise FencingError(
+                'fencing = hmc needs ' +
+                ', '.join(f'[{GROUP}] {name}' for name in missing) +
+                ' in the configuration file')
+        self._conf = conf
+        self._session_factory = session_factory or zhmcclient.Session
+        self._status_timeout = status_timeout
+        # Fail at start-up, not when a host has already failed.
+        load_lpars_file(opts.lpars_file)
+
+    def _verify_cert(self) -> bool | str:
+        opts = self._conf[GROUP]
+        if opts.hmc_insecure:
+            LOG.warning('TLS certificate verification of HMC %(hmc)s is '
+                        'disabled ([%(group)s] hmc_insecure = True); the HMC '
+                        'credentials can be intercepted',
+                        {'hmc': opts.hmc_host, 'group': GROUP})
+            return False
+        if opts.hmc_ca_file:
+            if not os.path.isfile(opts.hmc_ca_file):
+                raise FencingError(
+                    f'[{GROUP}] hmc_ca_file {opts.hmc_ca_file} does not exist')
+            return opts.hmc_ca_file
+        return True
+
+    def _target(self, host: str) -> dict[str, str]:
+        path = self._conf[GROUP].lpars_file
+        targets = load_lpars_file(path)
+        if host not in targets:
+            raise FencingError(
+                f'host {host} is not in [{GROUP}] lpars_file {path}: add '
+                f'"{host}: {{cpc: CPC_NAME, lpar: LPAR_NAME}}"')
+        return targets[host]
+
+    def fence(self, host: str) -> dict[str, Any]:
+        """Deactivate the host's LPAR (classic) or stop its partition (DPM).
+
+        :param host: the compute host name, as in the lpars file.
+        :returns: ``host``, ``cpc``, ``lpar``, ``mode`` (``classic`` or
+            ``dpm``), ``status_before``, ``status_after``, ``action``
+            (``deactivate``, ``stop`` or ``none`` when already fenced) and
+            ``seconds``.
+        :raises FencingError: the host is not fenced at the end.
+        """
+        target = self._target(host)
+        opts = self._conf[GROUP]
+        verify_cert = self._verify_cert()
+        start = time.monotonic()
+        retry = zhmcclient.RetryTimeoutConfig(
+            connect_timeout=CONNECT_TIMEOUT, connect_retries=CONNECT_RETRIES,
+            operation_timeout=self._status_timeout,
+            status_timeout=self._status_timeout)
+        try:
+            session = self._session_factory(
+                opts.hmc_host, opts.hmc_userid, opts.hmc_password,
+                port=opts.hmc_port, verify_cert=verify_cert,
+                retry_timeout_config=retry)
+        except zhmcclient.Error as exc:
+            raise FencingError(
+                f'cannot open a session to HMC {opts.hmc_host}: {exc}') from None
+        try:
+            details = self._fence(zhmcclient.Client(session), host, target)
+        except zhmcclient.NotFound as exc:
+            raise FencingError(
+                f'cannot fence host {host}: {exc} on HMC {opts.hmc_host} '
+                f'(check [{GROUP}] lpars_file and the HMC user\'s object '
+                f'access)') from None
+        except zhmcclient.Error as exc:
+            raise FencingError(
+                f'cannot fence host {host} (CPC {target["cpc"]}, LPAR '
+                f'{target["lpar"]}) through HMC {opts.hmc_host}: '
+                f'{type(exc).__name__}: {exc}') from None
+        finally:
+            try:
+                session.logoff()
+            except zhmcclient.Error as exc:
+                LOG.warning('Logging off HMC %(hmc)s failed: %(err)s',
+                            {'hmc': opts.hmc_host, 'err': exc})
+        details['seconds'] = round(time.monotonic() - start, 3)
+        return details
+
+    def _fence(self, client: zhmcclient.Client, host: str,
+               target: dict[str, str]) -> dict[str, Any]:
+        cpc = client.cpcs.find(name=target['cpc'])
+        if cpc.dpm_enabled:
+            mode, fenced, action = 'dpm', PARTITION_FENCED, 'stop'
+            resource = cpc.partitions.find(name=target['lpar'])
+        else:
+            mode, fenced, action = 'classic', LPAR_FENCED, 'deactivate'
+            resource = cpc.lpars.find(name=target['lpar'])
+        resource.pull_full_properties()
+        before = resource.get_property('status')
+        if before == fenced:
+            LOG.info('Host %(host)s (CPC %(cpc)s, %(mode)s %(name)s) is '
+                     'already %(status)s: nothing to fence',
+                     {'host': host, 'cpc': target['cpc'], 'mode': mode,
+                      'name': target['lpar'], 'status': before})
+            action = 'none'
+        else:
+            LOG.info('Fencing host %(host)s: %(action)s %(mode)s LPAR '
+                     '%(name)s on CPC %(cpc)s (status %(status)s)',
+                     {'host': host, 'action': action, 'mode': mode,
+                      'name': target['lpar'], 'cpc': target['cpc'],
+                      'status': before})
+            if mode == 'dpm':
+                resource.stop(status_timeout=self._status_timeout)
+            else:
+                resource.deactivate(force=True,
+                                    status_timeout=self._status_timeout)
+            resource.pull_full_properties()
+        after = resource.get_property('status')
+        if after != fenced:
+            raise FencingError(
+                f'host {host} is not fenced: {mode} LPAR {target["lpar"]} on '
+                f'CPC {target["cpc"]} has status {after!r} after {action}, '
+                f'expected {fenced!r}; check it on the HMC before evacuating')
+        if action != 'none':
+            LOG.info('Fenced host %(host)s: %(name)s is %(status)s',
+                     {'host': host, 'name': target['lpar'], 'status': after})
+        return {'host': host, 'cpc': target['cpc'], 'lpar': target['lpar'],
+                'mode': mode, 'action': action, 'status_before': before,
+                'status_after': after}
+
+
+def fencer_from_conf(conf: cfg.ConfigOpts,
+                     session_factory: SessionFactory | None = None) -> Fencer:
+    """Build the fencer selected by ``[zha_evacuate] fencing``.
+
+    :param conf: configuration with the [zha_evacuate] options registered.
+    :param session_factory: passed to :class:`HmcFencer` (tests only).
+    :returns: a :class:`NoFencer` or an :class:`HmcFencer`.
+    :raises FencingError: ``fencing = hmc`` is misconfigured.
+    """
+    if conf[GROUP].fencing == 'hmc':
+        return HmcFencer(conf, session_factory=session_factory)
+    return NoFencer()
