@@ -35,3 +35,6 @@ class SampleConfigTest(base.BaseTestCase):
 
     def test_agent_sample_is_current(self):
         self._check('zha-trait-agent')
+
+    def test_evacuate_sample_is_current(self):
+        self._check('zha-evacuate')

@@ -7,11 +7,12 @@ filters and weighers can read them inside nova-scheduler from nova.conf.
 from oslo_config import cfg
 
 from zha_scheduler.conf import agent
+from zha_scheduler.conf import evacuate
 from zha_scheduler.conf import scheduler
 
 CONF = cfg.CONF
 
-_MODULES = (scheduler, agent)
+_MODULES = (scheduler, agent, evacuate)
 
 for _module in _MODULES:
     _module.register_opts(CONF)

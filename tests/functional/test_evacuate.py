@@ -1,0 +1,244 @@
+"""zha-evacuate against real Nova services in-process (fencing faked)."""
+
+import contextlib
+import io
+import json
+import os
+import time
+from unittest import mock
+
+import fixtures
+
+from zha_scheduler.cmd import evacuate as evacuate_cmd
+from zha_scheduler.evacuate import brake
+from zha_scheduler.evacuate import factory
+from zha_scheduler.evacuate import hook as hook_mod
+from zha_scheduler.evacuate import lock
+from zha_scheduler.evacuate import nova
+from zha_scheduler.evacuate import progress
+from zha_scheduler.evacuate import watch
+from zha_scheduler.sim import client
+from zha_scheduler.sim import cloud
+
+# 2 CPCs x (2 LPARs + 1 standby partition).
+HOSTS = [cloud.SimHost('cpc%d-%s' % (c, name), 'Z%d' % c, fixture='healthy',
+                       standby=name == 'standby')
+         for c in (1, 2) for name in ('lpar1', 'lpar2', 'standby')]
+FAILED = 'cpc1-lpar1'
+PARTNER = 'cpc2-standby'
+
+
+class _EvacuateBase(cloud.SimulatedCloud):
+
+    HOSTS = HOSTS
+    # Real casts: the evacuate API answers before the rebuild, as in a cloud,
+    # so the hook's polling and parallelism are what the tests measure.
+    CAST_AS_CALL = False
+
+    def setUp(self):
+        super().setUp()
+        self.tmp = self.useFixture(fixtures.TempDir()).path
+        self.partners = os.path.join(self.tmp, 'partners.yaml')
+        with open(self.partners, 'w') as f:
+            f.write('%s: %s\n' % (FAILED, PARTNER))
+        self.conn = client.connection(self)
+        self.evacuations = []
+        real = nova.NovaClient.evacuate
+
+        def spy(client_self, instance_id, host):
+            self.evacuations.append(instance_id)
+            return real(client_self, instance_id, host)
+        self.useFixture(fixtures.MonkeyPatch(
+            'zha_scheduler.evacuate.nova.NovaClient.evacuate', spy))
+
+    def config_args(self, **overrides):
+        opts = {'partners_file': self.partners, 'poll_interval': 0.05,
+                'instance_timeout': 30, 'max_parallel': 5,
+                'coordination_url': 'file://%s/locks' % self.tmp,
+                'state_dir': os.path.join(self.tmp, 'state')}
+        opts.update(overrides)
+        path = os.path.join(self.tmp, 'zha-evacuate.conf')
+        with open(path, 'w') as f:
+            f.write('[zha_evacuate]\n')
+            f.writelines('%s = %s\n' % kv for kv in opts.items())
+        return ['--config-file', path]
+
+    def make_hook(self, **overrides):
+        conf = evacuate_cmd._build_conf(self.config_args(**overrides) + [FAILED])
+        return factory.hook_from_conf(conf, conn=self.conn)
+
+    def boot_on(self, host, name, count=1, flavor_id=None, metadata=None,
+                group=None):
+        body = self._build_server(name=name, flavor_id=flavor_id, networks='none')
+        body['host'] = host
+        body['min_count'] = body['max_count'] = count
+        if metadata:
+            body['metadata'] = metadata
+        request = {'server': body}
+        if group:
+            request['os:scheduler_hints'] = {'group': group['id']}
+        self.admin_api.post_server(request)
+        deadline = time.monotonic() + 30
+        while True:
+            servers = [s for s in self.admin_api.get_servers(
+                search_opts={'name': '^%s' % name}) if s['name'].startswith(name)]
+            if len(servers) == count and all(s['status'] == 'ACTIVE' for s in servers):
+                return servers
+            self.assertLess(time.monotonic(), deadline, servers)
+            time.sleep(self.POLL_INTERVAL)
+
+    def service(self, host):
+        return self.admin_api.get_services(host=host, binary='nova-compute')[0]
+
+
+class EvacuateTest(_EvacuateBase):
+
+    def test_restarts_guests_on_the_standby_partner(self):
+        group = self.create_group('anti-affinity')
+        (member,) = self.boot_on(FAILED, 'member-a', group=group)
+        (other,) = self.boot_on('cpc2-lpar1', 'member-b', group=group)
+        (vip,) = self.boot_on(FAILED, 'vip', metadata={'zha:priority': '10'})
+        (stopped,) = self.boot_on(FAILED, 'stopped')
+        self.admin_api.post_server_action(stopped['id'], {'os-stop': None})
+        self._wait_for_state_change(stopped, 'SHUTOFF')
+        self.fail_host(FAILED)
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            status = evacuate_cmd.main(self.config_args() + [FAILED, '--format', 'json'],
+                                       conn=self.conn)
+        self.assertEqual(0, status, out.getvalue())
+        report = json.loads(out.getvalue())
+        self.assertEqual(PARTNER, report['plan']['target'])
+        self.assertEqual('vip', report['plan']['order'][0]['name'])
+        self.assertEqual({'evacuated'}, {i['outcome'] for i in report['instances']})
+        after = {s['id']: self.admin_api.get_server(s['id'])
+                 for s in (member, vip, stopped)}
+        self.assertEqual(PARTNER, self.host_of(after[vip['id']]))
+        self.assertEqual(PARTNER, self.host_of(after[stopped['id']]))
+        # member-b runs on Z2: the group's spreading keeps member-a off the
+        # partner (Z2 too); the hook lets the scheduler place it on Z1.
+        self.assertEqual('cpc1-lpar2', self.host_of(after[member['id']]))
+        self.assertIn('cpc2-standby refused', report['instances'][1]['reason'])
+        self.assertEqual('ACTIVE', after[vip['id']]['status'])
+        self.assertEqual('ACTIVE', after[member['id']]['status'])
+        self.assertEqual('SHUTOFF', after[stopped['id']]['status'])
+        # The anti-affinity group is still spread over distinct hosts.
+        self.assertEqual({'Z1': 1, 'Z2': 1},
+                         dict(self.members_per_cpc(self.group_servers(group))))
+        self.assertEqual('cpc2-lpar1', self.host_of(self.admin_api.get_server(other['id'])))
+        service = self.service(FAILED)
+        self.assertEqual('disabled', service['status'])
+        self.assertTrue(service['forced_down'])
+        self.assertTrue(service['disabled_reason'].startswith(
+            progress.REASON_PREFIX + ' done'), service['disabled_reason'])
+        # A second run finds nothing left and evacuates nothing twice.
+        count = len(self.evacuations)
+        self.make_hook().run(FAILED)
+        self.assertEqual(count, len(self.evacuations))
+        # vip, stopped, member-a refused by the partner then placed.
+        self.assertEqual(4, count)
+
+    def test_standby_from_placement_and_what_does_not_fit(self):
+        # No partners_file: the ZHA traits in Placement name the standby
+        # hosts; the one on the other CPC is chosen. Ten guests already on
+        # it leave room (7680 MB usable) for five more m1.tiny.
+        self.boot_on(PARTNER, 'load', count=10)
+        guests = self.boot_on(FAILED, 'guest', count=7)
+        self.fail_host(FAILED)
+        report = self.make_hook(partners_file='').run(FAILED)
+        self.assertEqual(PARTNER, report.plan['target'])
+        self.assertEqual('standby host in another failure domain',
+                         report.plan['target_reason'])
+        self.assertEqual({'MEMORY_MB': 1024}, report.plan['shortfall'])
+        self.assertIn('does not fit on the target, missing: MEMORY_MB 1024',
+                      report.to_table())
+        self.assertEqual([], report.failed)
+        hosts = sorted(self.host_of(self.admin_api.get_server(g['id'])) for g in guests)
+        self.assertEqual([PARTNER] * 5, hosts[-5:])
+        self.assertNotIn(PARTNER, hosts[:2])
+
+    def test_watch_mode_evacuates_a_host_that_stays_down(self):
+        (guest,) = self.boot_on(FAILED, 'guest')
+        watcher = watch.Watcher(self.make_hook(), grace_period=0, poll_interval=0.05)
+        self.assertEqual([], watcher.run_once())
+        self.fail_host(FAILED)
+        self.assertEqual([FAILED], watcher.run_once())
+        self.assertEqual(PARTNER, self.host_of(self.admin_api.get_server(guest['id'])))
+        # Done: the next polls leave the host alone.
+        self.assertEqual([], watcher.run_once())
+        self.assertEqual([guest['id']], self.evacuations)
+
+    def test_refuses_a_host_whose_service_is_up(self):
+        (server,) = self.boot_on(FAILED, 'alive')
+        self.assertRaisesRegex(hook_mod.HookRefused, 'is up and the host was not fenced',
+                               self.make_hook().run, FAILED)
+        self.assertEqual([], self.evacuations)
+        self.assertEqual('enabled', self.service(FAILED)['status'])
+        self.assertEqual(3, evacuate_cmd.main(self.config_args() + [FAILED],
+                                              conn=self.conn))
+
+    def test_a_concurrent_run_does_nothing(self):
+        self.boot_on(FAILED, 'guest')
+        self.fail_host(FAILED)
+        hook = self.make_hook()
+        with lock.host_lock(hook.coordination_url, FAILED):
+            self.assertRaises(lock.LockBusy, hook.run, FAILED)
+        self.assertEqual([], self.evacuations)
+        self.assertEqual('enabled', self.service(FAILED)['status'])
+
+    def test_a_run_killed_half_way_is_finished_by_the_next(self):
+        servers = self.boot_on(FAILED, 'guest', count=4)
+        self.fail_host(FAILED)
+        real = nova.NovaClient.evacuate
+        calls = []
+
+        def dies_after_first(client_self, instance_id, host):
+            calls.append(instance_id)
+            if len(calls) > 1:
+                raise RuntimeError('killed')
+            real(client_self, instance_id, host)
+            raise RuntimeError('killed right after the request')
+        with mock.patch.object(nova.NovaClient, 'evacuate', dies_after_first):
+            self.assertRaises(RuntimeError, self.make_hook(max_parallel=1).run, FAILED)
+        self.assertEqual(1, len(self.evacuations))
+        self.assertIn('in progress', self.service(FAILED)['disabled_reason'])
+        report = self.make_hook().run(FAILED)
+        self.assertEqual([], report.failed)
+        # Every instance evacuated exactly once over both runs.
+        self.assertEqual(sorted(s['id'] for s in servers), sorted(self.evacuations))
+        for server in servers:
+            server = self.admin_api.get_server(server['id'])
+            self.assertEqual((PARTNER, 'ACTIVE'), (self.host_of(server), server['status']))
+
+    def test_the_brake_holds_when_most_hosts_are_down(self):
+        self.boot_on(FAILED, 'guest')
+        for host in ('cpc1-lpar1', 'cpc1-lpar2', 'cpc2-lpar1', 'cpc2-lpar2'):
+            self.fail_host(host)
+        self.assertRaisesRegex(brake.BrakeEngaged, '4 of 6',
+                               self.make_hook().run, FAILED)
+        self.assertEqual([], self.evacuations)
+        self.assertEqual('enabled', self.service(FAILED)['status'])
+
+    def test_recovery_time_of_twenty_guests(self):
+        flavor = self._create_flavor(name='small', memory_mb=256, vcpu=1, disk=1,
+                                     ephemeral=0)
+        servers = self.boot_on(FAILED, 'guest', count=20, flavor_id=flavor)
+        down = time.monotonic()
+        self.fail_host(FAILED)
+        report = self.make_hook(max_parallel=5, poll_interval=0.2).run(FAILED)
+        ids = {s['id'] for s in servers}
+        while True:
+            states = {s['id']: (self.host_of(s), s['status'])
+                      for s in self.admin_api.get_servers() if s['id'] in ids}
+            if set(states.values()) == {(PARTNER, 'ACTIVE')}:
+                break
+            self.assertLess(time.monotonic() - down, 60, states)
+            time.sleep(0.01)
+        seconds = time.monotonic() - down
+        self.assertEqual([], report.failed)
+        print('\nRECOVERY: 20 guests ACTIVE on %s %.2f s after the host went down '
+              '(max_parallel 5, poll_interval 0.2 s)' % (PARTNER, seconds))
+        self.assertLess(seconds, 60)
+        self.assertEqual(20, len(self.evacuations))
+
+

@@ -1,0 +1,67 @@
+import io
+import os
+from contextlib import redirect_stderr
+from contextlib import redirect_stdout
+from unittest import mock
+
+import fixtures
+from oslotest import base
+
+from tests.unit.evacuate import fakes
+from zha_scheduler.cmd import evacuate
+from zha_scheduler.evacuate import lock
+
+
+class CliTest(base.BaseTestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.tmp = self.useFixture(fixtures.TempDir()).path
+        self.conf = os.path.join(self.tmp, 'e.conf')
+        with open(self.conf, 'w') as f:
+            f.write('[zha_evacuate]\ncoordination_url = file://%s\nstate_dir = %s\n'
+                    'poll_interval = 0.01\n' % (self.tmp, self.tmp))
+        self.nova = fakes.FakeNova(
+            [fakes.service('lpar1', up=False), fakes.service('l2'), fakes.service('l3')],
+            [fakes.instance('a')])
+        self.useFixture(fixtures.MonkeyPatch(
+            'zha_scheduler.evacuate.nova.NovaClient', lambda conn: self.nova))
+
+    def main(self, *args):
+        out, err = io.StringIO(), io.StringIO()
+        with redirect_stdout(out), redirect_stderr(err):
+            status = evacuate.main(['--config-file', self.conf] + list(args),
+                                   conn=object())
+        return status, out.getvalue(), err.getvalue()
+
+    def test_ok_with_json(self):
+        status, out, _ = self.main('lpar1', '--format', 'json')
+        self.assertEqual(0, status)
+        self.assertIn('"outcome": "evacuated"', out)
+
+    def test_refused_up_host_and_busy_lock_exit_3(self):
+        status, _, err = self.main('l2')
+        self.assertEqual(3, status)
+        self.assertIn('refused', err)
+        with lock.host_lock('file://' + self.tmp, 'lpar1'):
+            status, _, err = self.main('lpar1')
+        self.assertEqual(3, status)
+        self.assertIn('nothing done', err)
+        self.assertEqual([], self.nova.evacuated)
+
+    def test_failed_instance_exits_1(self):
+        self.nova.refuse = {None}
+        status, out, _ = self.main('lpar1')
+        self.assertEqual(1, status)
+        self.assertIn('failed', out)
+
+    def test_usage_errors_exit_2(self):
+        self.assertEqual(2, self.main()[0])
+        self.assertEqual(2, self.main('lpar1', '--format', 'xml')[0])
+        with open(self.conf, 'a') as f:
+            f.write('max_parallel = 0\n')
+        self.assertEqual(2, self.main('lpar1')[0])
+
+    def test_fencing_is_imported_only_when_configured(self):
+        with mock.patch.dict('sys.modules', {'zha_scheduler.evacuate.fencing': None}):
+            self.assertEqual(0, self.main('lpar1', '--dry-run')[0])

@@ -1,0 +1,74 @@
+import os
+
+import fixtures
+from oslotest import base
+
+from tests.unit.evacuate import fakes
+from zha_scheduler import topology
+from zha_scheduler.evacuate import plan
+
+
+class OrderTest(base.BaseTestCase):
+
+    def test_priority_then_ha_enabled_then_active_first(self):
+        instances = [
+            fakes.instance('plain'),
+            fakes.instance('stopped', status='SHUTOFF'),
+            fakes.instance('ha', metadata={'HA_Enabled': 'True'}),
+            fakes.instance('top', metadata={'zha:priority': '10'}),
+            fakes.instance('bad', metadata={'zha:priority': 'high'}),
+        ]
+        self.assertEqual(['top', 'ha', 'bad', 'plain', 'stopped'],
+                         [i.id for i in plan.order(instances)])
+
+
+class ChooseTargetTest(base.BaseTestCase):
+
+    profiles = {'lpar1': topology.HostProfile(cpc='Z1'),
+                'sb1': topology.HostProfile(cpc='Z1', standby=True),
+                'sb2': topology.HostProfile(cpc='Z2', standby=True)}
+
+    def test_partner_first(self):
+        self.assertEqual(('sb1', 'standby partner from partners_file'),
+                         plan.choose_target('lpar1', {'lpar1': 'sb1'}, self.profiles,
+                                            {'sb1', 'sb2'}))
+
+    def test_standby_in_another_cpc_when_partner_unusable(self):
+        target, _ = plan.choose_target('lpar1', {'lpar1': 'sb1'}, self.profiles, {'sb2'})
+        self.assertEqual('sb2', target)
+        target, _ = plan.choose_target('lpar1', {}, self.profiles, {'sb1', 'sb2'})
+        self.assertEqual('sb2', target)
+
+    def test_scheduler_when_no_standby(self):
+        target, why = plan.choose_target('lpar1', {}, self.profiles, {'sb1'})
+        self.assertIsNone(target)
+        self.assertIn('scheduler', why)
+
+
+class AssignTest(base.BaseTestCase):
+
+    def test_what_does_not_fit_goes_to_the_scheduler(self):
+        instances = [fakes.instance('a', ram_mb=1024), fakes.instance('b', ram_mb=2048),
+                     fakes.instance('c', ram_mb=512)]
+        targets, missing = plan.assign(instances, 'sb', {'MEMORY_MB': 1600, 'VCPU': 8})
+        self.assertEqual({'a': 'sb', 'b': None, 'c': 'sb'}, targets)
+        self.assertEqual({'MEMORY_MB': 2048 - 576}, missing)
+
+    def test_unknown_capacity_fits(self):
+        targets, missing = plan.assign([fakes.instance('a')], 'sb', None)
+        self.assertEqual(({'a': 'sb'}, {}), (targets, missing))
+
+
+class PartnersTest(base.BaseTestCase):
+
+    def test_load_and_reject(self):
+        tmp = self.useFixture(fixtures.TempDir()).path
+        good = os.path.join(tmp, 'good.yaml')
+        with open(good, 'w') as f:
+            f.write('lpar1: sb1\n')
+        self.assertEqual({'lpar1': 'sb1'}, plan.load_partners(good))
+        self.assertEqual({}, plan.load_partners(None))
+        bad = os.path.join(tmp, 'bad.yaml')
+        with open(bad, 'w') as f:
+            f.write('- lpar1\n')
+        self.assertRaises(ValueError, plan.load_partners, bad)

@@ -1,0 +1,107 @@
+"""``zha-evacuate``: restart a failed LPAR's instances on its standby partner.
+
+Exit status: 0 everything evacuated (or planned), 1 some instance failed or
+Nova / fencing failed, 2 usage or configuration error, 3 refused without
+doing anything (host up and not fenced, mass-failure brake, another run holds
+the host's lock).
+"""
+
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+from oslo_config import cfg
+from oslo_log import log as logging
+
+from zha_scheduler.conf import evacuate as evacuate_conf
+from zha_scheduler.evacuate import brake
+from zha_scheduler.evacuate import factory
+from zha_scheduler.evacuate import hook as hook_mod
+from zha_scheduler.evacuate import lock
+from zha_scheduler.evacuate import watch
+
+LOG = logging.getLogger(__name__)
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_REFUSED = 0, 1, 2, 3
+
+cli_opts = [
+    cfg.StrOpt('host', positional=True,
+               help='The failed compute host, or "watch" to poll the services '
+                    'and evacuate hosts down for longer than grace_period.'),
+    cfg.BoolOpt('dry-run', default=False,
+                help='Print the plan (instances, targets, order, capacity); '
+                     'change nothing.'),
+    cfg.StrOpt('format', default='table', choices=['table', 'json'],
+               help='Output of the final report.'),
+]
+
+
+def _build_conf(argv: Sequence[str]) -> cfg.ConfigOpts:
+    conf = cfg.ConfigOpts()
+    evacuate_conf.register_opts(conf)
+    evacuate_conf.register_nova_opts(conf)
+    conf.register_cli_opts(cli_opts)
+    logging.register_options(conf)
+    conf(list(argv), project='zha-scheduler', prog='zha-evacuate')
+    if not conf.host:
+        raise cfg.RequiredOptError('host')
+    for opt in evacuate_conf.evacuate_opts:
+        getattr(conf.zha_evacuate, opt.dest)
+    return conf
+
+
+def _stop_on_signals(stop: threading.Event) -> None:
+    def handler(signum: int, frame: Any) -> None:
+        LOG.info('Received signal %d; stopping after the current poll.', signum)
+        stop.set()
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)
+
+
+def run(conf: cfg.ConfigOpts, hook: hook_mod.Hook) -> int:
+    """Run the command on a built hook (the tests inject theirs)."""
+    if conf.host == 'watch':
+        stop = threading.Event()
+        _stop_on_signals(stop)
+        LOG.info('zha-evacuate watch started: grace period %d s.',
+                 conf.zha_evacuate.grace_period)
+        watch.Watcher(hook, conf.zha_evacuate.grace_period,
+                      conf.zha_evacuate.poll_interval).run_forever(stop)
+        return EXIT_OK
+    try:
+        rep = hook.run(conf.host, dry_run=conf.dry_run)
+    except lock.LockBusy as exc:
+        print('zha-evacuate: %s; nothing done.' % exc, file=sys.stderr)
+        return EXIT_REFUSED
+    except (brake.BrakeEngaged, hook_mod.HookRefused) as exc:
+        print('zha-evacuate: refused: %s' % exc, file=sys.stderr)
+        return EXIT_REFUSED
+    except Exception as exc:  # fencing, Nova or Placement errors
+        LOG.debug('Evacuation failed', exc_info=True)
+        print('zha-evacuate: failed: %s' % exc, file=sys.stderr)
+        return EXIT_FAILED
+    print(rep.to_json() if conf.format == 'json' else rep.to_table())
+    return EXIT_FAILED if rep.failed else EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None, conn: Any = None,
+         fencer: Any = None) -> int:
+    try:
+        conf = _build_conf(sys.argv[1:] if argv is None else argv)
+    except cfg.Error as exc:
+        print('zha-evacuate: error: %s' % exc, file=sys.stderr)
+        return EXIT_USAGE
+    except SystemExit as exc:
+        return EXIT_OK if exc.code in (0, None) else EXIT_USAGE
+    logging.setup(conf, 'zha-evacuate')
+    try:
+        hook = factory.hook_from_conf(conf, conn=conn, fencer=fencer)
+    except (ValueError, OSError, cfg.Error) as exc:
+        print('zha-evacuate: configuration error: %s' % exc, file=sys.stderr)
+        return EXIT_USAGE
+    return run(conf, hook)
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,143 @@
+"""Options of the evacuation hook, zha-evacuate ([zha_evacuate], [nova])."""
+
+from typing import Any
+
+from oslo_config import cfg
+
+from zha_scheduler.conf import ksa
+
+
+def _group() -> cfg.OptGroup:
+    return cfg.OptGroup(
+        name='zha_evacuate',
+        title='ZHA evacuation hook options',
+        help=('Options for zha-evacuate, which restarts the instances of a failed '
+              'IBM Z LPAR (compute host) on its standby partition through the '
+              'Nova API, after fencing the LPAR through the HMC when configured.'))
+
+
+#: For the sample generator; each ConfigOpts registers a group of its own,
+#: since oslo.config keeps overrides and defaults in the group object.
+zha_evacuate_group = _group()
+
+evacuate_opts = [
+    cfg.StrOpt('partners_file',
+        help="""
+YAML file mapping each primary compute host to its standby partner host.
+
+Possible values:
+
+* Unset: choose any standby host in another failure domain with room, else
+  let Nova's scheduler choose.
+* A path, e.g. ``/etc/zha-scheduler/partners.yaml`` with lines such as
+  ``lpar1.example.com: lpar9.example.com``.
+"""),
+    cfg.IntOpt('max_parallel',
+        default=3,
+        min=1,
+        help="""
+Instances evacuated at the same time.
+"""),
+    cfg.IntOpt('instance_timeout',
+        default=300,
+        min=1,
+        help="""
+Seconds to wait for one evacuated instance to reach its final state.
+"""),
+    cfg.FloatOpt('poll_interval',
+        default=2.0,
+        min=0.01,
+        help="""
+Seconds between two polls of an evacuating instance or of the service list.
+"""),
+    cfg.StrOpt('coordination_url',
+        default='file:///var/lib/zha-scheduler/locks',
+        help="""
+tooz coordination backend URL for the per-host evacuation lock.
+
+Possible values:
+
+* ``file:///path``: one controller (the default).
+* ``etcd3+http://host:2379`` or ``redis://host:6379``: several controllers
+  running zha-evacuate or its watch mode.
+"""),
+    cfg.StrOpt('state_dir',
+        default='/var/lib/zha-scheduler/evacuate',
+        help="""
+Directory of the per-host progress files that let a re-run after a crash
+finish only what is missing.
+"""),
+    cfg.FloatOpt('max_down_fraction',
+        default=0.5,
+        min=0.0,
+        max=1.0,
+        help="""
+Largest fraction of nova-compute services that may be down for the hook to act.
+
+Above it the hook refuses to evacuate: so many hosts down at once is more
+likely a network partition or a control plane problem than host failures.
+"""),
+    cfg.IntOpt('grace_period',
+        default=60,
+        min=0,
+        help="""
+Seconds a compute service must stay down before watch mode evacuates its host.
+"""),
+    cfg.StrOpt('fencing',
+        default='none',
+        choices=[('none', 'Evacuate only hosts whose service Nova reports '
+                          'down; never fence.'),
+                 ('hmc', 'Fence the LPAR through the HMC Web Services API '
+                         'before evacuating (deactivate in classic mode, '
+                         'stop the partition in DPM mode).')],
+        help="""
+How a failed host is fenced before its instances are restarted elsewhere.
+"""),
+    cfg.StrOpt('hmc_host',
+        help='HMC host name or address, with ``fencing = hmc``.'),
+    cfg.PortOpt('hmc_port',
+        default=6794,
+        help='HMC Web Services API port.'),
+    cfg.StrOpt('hmc_userid',
+        help='HMC user with the rights to deactivate or stop the LPARs.'),
+    cfg.StrOpt('hmc_password',
+        secret=True,
+        help='Password of ``hmc_userid``. Only in the config file.'),
+    cfg.StrOpt('hmc_ca_file',
+        help="""
+CA bundle to verify the HMC's certificate. Unset: the system's CAs.
+"""),
+    cfg.BoolOpt('hmc_insecure',
+        default=False,
+        help="""
+Skip the verification of the HMC's TLS certificate (not recommended).
+"""),
+    cfg.StrOpt('lpars_file',
+        help="""
+YAML file mapping each compute host to its CPC and LPAR (or DPM partition)
+names on the HMC, e.g. ``lpar1.example.com: {cpc: Z1, lpar: KVMH01}``.
+"""),
+]
+
+NOVA_GROUP = 'nova'
+
+
+def register_opts(conf: cfg.ConfigOpts) -> None:
+    group = _group()
+    conf.register_group(group)
+    conf.register_opts(evacuate_opts, group=group)
+
+
+def register_nova_opts(conf: cfg.ConfigOpts) -> None:
+    """Register keystoneauth options in [nova] (the hook's process only)."""
+    ksa.register_ksa_opts(conf, NOVA_GROUP, 'compute')
+
+
+def list_opts() -> list[tuple[cfg.OptGroup, list[cfg.Opt]]]:
+    return [(zha_evacuate_group, evacuate_opts)]
+
+
+def list_hook_opts() -> list[tuple[Any, list[cfg.Opt]]]:
+    """Everything zha-evacuate reads, for its own sample config."""
+    return [(zha_evacuate_group, evacuate_opts),
+            (NOVA_GROUP, ksa.list_ksa_opts())]

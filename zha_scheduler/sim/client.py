@@ -1,0 +1,25 @@
+"""An openstacksdk Connection to the simulated cloud's in-process Nova API."""
+
+from typing import Any
+
+import openstack
+from keystoneauth1 import noauth
+from keystoneauth1 import session as ks_session
+
+from zha_scheduler.evacuate import nova
+
+
+def connection(cloud: Any) -> Any:
+    """A Connection to a SimulatedCloud's admin API and Placement (NoAuth)."""
+    admin = cloud.api_fixture.admin_api
+    sess = ks_session.Session(
+        auth=noauth.NoAuth(),
+        additional_headers={
+            'X-Auth-User': 'admin', 'X-User-Id': 'admin',
+            'X-Auth-Project-Id': admin.project_id,
+            'X-Roles': 'admin,member,reader',
+            'X-Auth-Token': cloud.placement_fixture.token})
+    return openstack.connection.Connection(
+        session=sess, compute_endpoint_override=admin.base_url,
+        placement_endpoint_override=cloud.placement_fixture.endpoint,
+        compute_api_version=nova.MICROVERSION)
