@@ -263,30 +263,3 @@ class NoTopologyTest(_Scenarios):
         self.assertEqual([], [f for f in filtered if f[0] != f[1]])
         self.assertTrue(weighed)
         self.assertEqual([], [w for w in weighed if set(w) != {0.0}])
-
-
-class _NoTopologySoftPair(_Scenarios):
-    """Three LPARs without ZHA traits, loaded so that stock Nova packs."""
-
-    HOSTS = [cloud.SimHost('lpar%d' % index) for index in range(1, 4)]
-
-    def boot_soft_pair(self):
-        self.load_host('lpar2', count=2, flavor_id=self.load_flavor(6))
-        self.load_host('lpar3', flavor_id=self.load_flavor(4))
-        self.load_host('lpar3', flavor_id=self.load_flavor(5))
-        group = self.create_group('soft-anti-affinity')
-        return [self.host_of(s) for s in self.boot_members(group, 2)]
-
-
-class NoTopologySoftPairTest(_NoTopologySoftPair):
-
-    def test_soft_pair_lands_where_stock_nova_puts_it(self):
-        self.assertEqual(['lpar1', 'lpar1'], self.boot_soft_pair())
-
-
-class NoTopologySoftPairStockNovaTest(_NoTopologySoftPair):
-
-    ZHA_ENABLED = False
-
-    def test_soft_pair_lands_where_stock_nova_puts_it(self):
-        self.assertEqual(['lpar1', 'lpar1'], self.boot_soft_pair())
