@@ -1,4 +1,7 @@
-"""zha-evacuate against real Nova services in-process (fencing faked)."""
+"""zha-evacuate against real Nova services in-process (fencing faked).
+
+HmcFencingTest fences on zhmcclient's faked HMC (zhmcclient.mock).
+"""
 
 import contextlib
 import io
@@ -8,6 +11,8 @@ import time
 from unittest import mock
 
 import fixtures
+import zhmcclient
+from zhmcclient import mock as zhmc_mock
 
 from zha_scheduler.cmd import evacuate as evacuate_cmd
 from zha_scheduler.evacuate import brake
@@ -242,3 +247,94 @@ class EvacuateTest(_EvacuateBase):
         self.assertEqual(20, len(self.evacuations))
 
 
+
+
+class HmcFencingTest(_EvacuateBase):
+    """fencing = hmc: the real HmcFencer on a faked classic-mode HMC."""
+
+    def setUp(self):
+        super().setUp()
+        # One classic-mode CPC per simulated CPC, one operating LPAR per host.
+        self.session = zhmc_mock.FakedSession('hmc.example.com', 'HMC1', '2.16', '4.10')
+        self.lpars = {}
+        for name in ('Z1', 'Z2'):
+            cpc = self.session.hmc.cpcs.add({'name': name, 'dpm-enabled': False})
+            for host in (h for h in HOSTS if h.cpc == name):
+                # Explicit object IDs: the faked HMC numbers LPARs per CPC,
+                # and two CPCs would share the URIs.
+                self.lpars[host.name] = cpc.lpars.add(
+                    {'object-id': host.name, 'name': self.lpar_name(host.name),
+                     'status': 'operating'})
+        self.lpars_file = os.path.join(self.tmp, 'lpars.yaml')
+        with open(self.lpars_file, 'w') as f:
+            f.writelines('%s: {cpc: %s, lpar: %s}\n' % (h.name, h.cpc, self.lpar_name(h.name))
+                         for h in HOSTS)
+        # What the hook had done when it opened the HMC session.
+        self.at_fencing = []
+
+        def open_session(*args, **kwargs):
+            self.at_fencing.append((list(self.evacuations),
+                                    self.service(FAILED)['status']))
+            return self.session
+        self.session_factory = open_session
+
+    @staticmethod
+    def lpar_name(host):
+        return host.replace('-', '').upper()
+
+    def hmc_args(self, **overrides):
+        return self.config_args(fencing='hmc', hmc_host='hmc.example.com',
+                                hmc_userid='fencer', hmc_password='s3cret',
+                                lpars_file=self.lpars_file, **overrides)
+
+    def lpar_status(self, host):
+        return self.lpars[host].properties['status']
+
+    def test_fences_the_lpar_before_evacuating(self):
+        (guest,) = self.boot_on(FAILED, 'guest')
+        (stopped,) = self.boot_on(FAILED, 'stopped')
+        self.admin_api.post_server_action(stopped['id'], {'os-stop': None})
+        self._wait_for_state_change(stopped, 'SHUTOFF')
+        self.fail_host(FAILED)
+        conf = evacuate_cmd._build_conf(self.hmc_args() + [FAILED])
+        hook = factory.hook_from_conf(conf, conn=self.conn,
+                                      session_factory=self.session_factory)
+        report = hook.run(FAILED)
+        # The HMC was called once, before any evacuation and before the
+        # hook disabled the service.
+        self.assertEqual([([], 'enabled')], self.at_fencing)
+        self.assertEqual('not-activated', self.lpar_status(FAILED))
+        self.assertEqual({'operating'}, {self.lpar_status(h.name) for h in HOSTS
+                                         if h.name != FAILED})
+        self.assertEqual({'host': FAILED, 'cpc': 'Z1', 'lpar': 'CPC1LPAR1',
+                          'mode': 'classic', 'action': 'deactivate',
+                          'status_before': 'operating', 'status_after': 'not-activated'},
+                         {k: v for k, v in report.fenced.items() if k != 'seconds'})
+        self.assertIn('(fenced)', report.to_table().splitlines()[0])
+        self.assertEqual([], report.failed)
+        guest = self.admin_api.get_server(guest['id'])
+        stopped = self.admin_api.get_server(stopped['id'])
+        self.assertEqual((PARTNER, 'ACTIVE'), (self.host_of(guest), guest['status']))
+        self.assertEqual((PARTNER, 'SHUTOFF'), (self.host_of(stopped), stopped['status']))
+        self.assertEqual('disabled', self.service(FAILED)['status'])
+
+    def test_stops_when_fencing_fails(self):
+        (guest,) = self.boot_on(FAILED, 'guest')
+        self.fail_host(FAILED)
+        # The LPAR is gone from the faked CPC: the HMC answers 404.
+        self.lpars[FAILED].manager.remove(self.lpars[FAILED].oid)
+        err = io.StringIO()
+        out = io.StringIO()
+        with mock.patch.object(zhmcclient, 'Session', self.session_factory), \
+                contextlib.redirect_stderr(err), contextlib.redirect_stdout(out):
+            status = evacuate_cmd.main(self.hmc_args() + [FAILED], conn=self.conn)
+        self.assertEqual(evacuate_cmd.EXIT_FAILED, status, out.getvalue())
+        self.assertIn('zha-evacuate: failed: cannot fence host %s' % FAILED, err.getvalue())
+        self.assertEqual('', out.getvalue())
+        self.assertEqual(1, len(self.at_fencing))
+        self.assertEqual([], self.evacuations)
+        guest = self.admin_api.get_server(guest['id'])
+        self.assertEqual(FAILED, self.host_of(guest))
+        service = self.service(FAILED)
+        self.assertEqual('enabled', service['status'])
+        self.assertIsNone(service['disabled_reason'])

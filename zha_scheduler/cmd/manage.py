@@ -36,7 +36,9 @@ def _parser() -> argparse.ArgumentParser:
         description='Starts real Nova services in-process (API, conductor, '
         'scheduler, one fake-driver nova-compute per LPAR, real Placement) '
         'twice: once as stock Nova, once with the nova.conf lines of '
-        'etc/nova/nova.conf.d/zha-scheduler.conf.')
+        'etc/nova/nova.conf.d/zha-scheduler.conf; then a third time with a '
+        'standby partition per CPC, fails an LPAR and runs the evacuation '
+        'hook on it.')
     demo.add_argument('--cpcs', type=_bounded_int(2, 6), default=3,
                       help='CPCs in the simulated cloud (2-6, default 3)')
     demo.add_argument('--lpars-per-cpc', type=_bounded_int(2, 4), default=2,
@@ -78,12 +80,15 @@ def _demo(args: argparse.Namespace) -> int:
                                  args.lpars_per_cpc, args.members)
                   for title, enabled in (('Stock Nova 34', False),
                                          ('Nova 34 with zha-scheduler', True))]
+        failure = demo.run_failure_scene(args.cpcs, args.lpars_per_cpc)
     if args.format == 'json':
-        print(json.dumps([s.to_dict() for s in scenes], indent=2))
+        print(json.dumps([s.to_dict() for s in scenes] + [failure.to_dict()],
+                         indent=2))
     else:
-        print('\n\n'.join(demo.render(s) for s in scenes))
+        print('\n\n'.join([demo.render(s) for s in scenes] +
+                          [demo.render_failure(failure)]))
         print('\nNova logs: %s' % log_file)
-    return 1 if any(s.error for s in scenes) else 0
+    return 1 if any(s.error for s in scenes) or failure.error else 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -40,17 +40,18 @@ def profiles_reader(client: nova.NovaClient) -> Any:
 
 
 def hook_from_conf(conf: cfg.ConfigOpts, conn: Any = None,
-                   fencer: Any = None) -> hook.Hook:
+                   fencer: Any = None, session_factory: Any = None) -> hook.Hook:
     """Build the hook; the fencer comes from [zha_evacuate] fencing unless given.
 
     With ``fencing = none`` the hook gets no fencer and evacuates only hosts
-    whose service Nova reports down.
+    whose service Nova reports down. ``session_factory`` opens the HMC
+    session of ``fencing = hmc`` (tests pass a faked HMC's).
     """
     group = conf.zha_evacuate
     if fencer is None and group.fencing != 'none':
         # Imported late: zhmcclient is needed only when fencing is on.
         from zha_scheduler.evacuate import fencing
-        fencer = fencing.fencer_from_conf(conf)
+        fencer = fencing.fencer_from_conf(conf, session_factory=session_factory)
     client = nova.NovaClient(conn if conn is not None else connection_from_conf(conf))
     return hook.Hook(
         client, fencer, coordination_url=group.coordination_url,

@@ -5,13 +5,26 @@ fake virt driver, real Placement), loads the LPARs of every CPC but the first
 so that Nova's weighers prefer the first CPC, then boots one
 ``anti-affinity`` and one ``soft-anti-affinity`` group and reports where the
 members landed.
+
+The failure scene starts a cloud with a standby partition per CPC, boots
+guests, fails one LPAR and runs the evacuation hook (``zha-evacuate``) on it,
+then shows where each guest was before and after.
 """
 
 import collections
 import dataclasses
+import os
+import time
 import unittest
 from typing import Any
 
+import fixtures
+
+from zha_scheduler.evacuate import factory
+from zha_scheduler.evacuate import hook as hook_mod
+from zha_scheduler.evacuate import nova
+from zha_scheduler.evacuate import plan as plan_mod
+from zha_scheduler.sim import client
 from zha_scheduler.sim import cloud
 from zha_scheduler import traits
 
@@ -126,4 +139,191 @@ def render(scene: SceneResult) -> str:
                          group, policy, total, len(per_cpc),
                          len({h.cpc for h in scene.hosts}), worst_cpc, worst,
                          total))
+    return '\n'.join(lines)
+
+
+@dataclasses.dataclass
+class GuestRow:
+    """One guest of the failure scene, before and after the evacuation."""
+
+    name: str
+    state_before: str
+    host_before: str
+    state_after: str = '-'
+    host_after: str = '-'
+
+
+@dataclasses.dataclass
+class FailureScene:
+    """What the failure scene did: the failed LPAR, the guests, the hook's report."""
+
+    title: str
+    hosts: list[cloud.SimHost]
+    failed: str
+    partners: dict[str, str]
+    guests: list[GuestRow] = dataclasses.field(default_factory=list)
+    report: dict[str, Any] | None = None
+    report_table: str = ''
+    recovery_seconds: float | None = None
+    error: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            'scene': self.title,
+            'error': self.error,
+            'failed_host': self.failed,
+            'partners': self.partners,
+            'standby_hosts': [h.name for h in self.hosts if h.standby],
+            'guests': [dataclasses.asdict(g) for g in self.guests],
+            'recovery_seconds': self.recovery_seconds,
+            'report': self.report,
+        }
+
+
+def failure_hosts(cpcs: int, lpars_per_cpc: int) -> list[cloud.SimHost]:
+    """``cpc<N>-lpar<M>`` plus one ``cpc<N>-standby`` partition per CPC."""
+    return [cloud.SimHost('cpc%d-%s' % (c, name), 'Z%d' % c, fixture='healthy',
+                          standby=name == 'standby')
+            for c in range(1, cpcs + 1)
+            for name in ['lpar%d' % m for m in range(1, lpars_per_cpc + 1)] + ['standby']]
+
+
+def partners_of(hosts: list[cloud.SimHost]) -> dict[str, str]:
+    """Each LPAR's partner: the standby partition of the next CPC (round robin).
+
+    A standby on another CPC survives the loss of a whole CPC, not only of an LPAR.
+    """
+    cpcs = sorted({h.cpc for h in hosts if h.cpc}, key=lambda c: int(c[1:]))
+    standby = {h.cpc: h.name for h in hosts if h.standby}
+    return {h.name: standby[cpcs[(cpcs.index(h.cpc) + 1) % len(cpcs)]]
+            for h in hosts if not h.standby and h.cpc}
+
+
+class _FailureScene(cloud.SimulatedCloud):
+    """The failure scene; run programmatically, not collected as a test."""
+
+    SCENE: FailureScene
+    # Real casts: the evacuate API answers before the rebuild, as in a cloud.
+    CAST_AS_CALL = False
+
+    def runTest(self) -> None:
+        scene = self.SCENE
+        failed = scene.failed
+        cpcs = sorted({h.cpc or '' for h in self.HOSTS}, key=lambda c: int(c[1:]))
+        # An anti-affinity group with one member on the first LPAR of each
+        # CPC, a priority guest and a stopped guest on the LPAR that fails.
+        group = self.create_group('anti-affinity', 'db-ha')
+        servers = [self.boot_on('cpc%s-lpar1' % cpc[1:], 'db-ha-%d' % index, group=group)
+                   for index, cpc in enumerate(cpcs, 1)]
+        servers.append(self.boot_on(failed, 'web-1', metadata={'zha:priority': '10'}))
+        servers.append(self.boot_on(failed, 'batch-1'))
+        self.admin_api.post_server_action(servers[-1]['id'], {'os-stop': None})
+        servers[-1] = self._wait_for_state_change(servers[-1], 'SHUTOFF')
+        scene.guests = [GuestRow(s['name'], s['status'], self.host_of(s)) for s in servers]
+
+        tmp = self.useFixture(fixtures.TempDir()).path
+        partners_file = os.path.join(tmp, 'partners.yaml')
+        with open(partners_file, 'w', encoding='utf-8') as f:
+            f.writelines('%s: %s\n' % kv for kv in scene.partners.items())
+        conn = client.connection(self)
+        nova_client = nova.NovaClient(conn)
+        hook = hook_mod.Hook(
+            nova_client, None, coordination_url='file://%s/locks' % tmp,
+            state_dir=os.path.join(tmp, 'state'),
+            partners=plan_mod.load_partners(partners_file), max_parallel=3,
+            instance_timeout=60, poll_interval=0.1,
+            profiles=factory.profiles_reader(nova_client))
+
+        moving = [s['id'] for s in servers if self.host_of(s) == failed]
+        down = time.monotonic()
+        self.fail_host(failed)
+        report = hook.run(failed)
+        deadline = down + 60
+        while True:
+            after = {s['id']: self.admin_api.get_server(s['id']) for s in servers}
+            if all(self.host_of(after[i]) != failed and
+                   after[i]['status'] in ('ACTIVE', 'SHUTOFF') for i in moving):
+                break
+            self.assertLess(time.monotonic(), deadline)
+            time.sleep(self.POLL_INTERVAL)
+        scene.recovery_seconds = round(time.monotonic() - down, 2)
+        scene.report = report.to_dict()
+        scene.report_table = report.to_table()
+        for row, server in zip(scene.guests, servers, strict=True):
+            row.state_after = after[server['id']]['status']
+            row.host_after = self.host_of(after[server['id']])
+
+    def boot_on(self, host: str, name: str, metadata: dict | None = None,
+                group: dict | None = None) -> dict:
+        """Boot one server on a named host (admin), in a group if given."""
+        body = self._build_server(name=name, networks='none')
+        body['host'] = host
+        if metadata:
+            body['metadata'] = metadata
+        request: dict[str, Any] = {'server': body}
+        if group:
+            request['os:scheduler_hints'] = {'group': group['id']}
+        return self._wait_for_state_change(self.admin_api.post_server(request), 'ACTIVE')
+
+
+def run_failure_scene(cpcs: int, lpars_per_cpc: int) -> FailureScene:
+    """Start a cloud with a standby per CPC, fail an LPAR, run the hook."""
+    hosts = failure_hosts(cpcs, lpars_per_cpc)
+    scene = FailureScene(
+        title='An LPAR fails: zha-evacuate restarts its guests on the standby',
+        hosts=hosts, failed='cpc1-lpar1', partners=partners_of(hosts))
+    case_class = type('FailureScene', (_FailureScene,), {
+        'HOSTS': hosts, 'ZHA_ENABLED': True, 'SCENE': scene})
+    result = unittest.TestResult()
+    case_class().run(result)
+    problems = result.errors + result.failures
+    if problems:
+        scene.error = problems[0][1].strip().splitlines()[-1]
+    return scene
+
+
+def render_failure(scene: FailureScene) -> str:
+    """The guests before and after, the hook's report and the recovery time."""
+    lines = [scene.title, '=' * len(scene.title)]
+    if scene.error:
+        lines.append('FAILED: %s' % scene.error)
+        return '\n'.join(lines)
+    cpc_of = {h.name: h.cpc for h in scene.hosts}
+    partner = scene.partners.get(scene.failed, '-')
+    lines += [
+        'Cloud: %d CPCs, each with %d LPAR(s) and one standby partition (cpcN-standby).' % (
+            len(set(cpc_of.values())),
+            sum(1 for h in scene.hosts if h.cpc == 'Z1' and not h.standby)),
+        'Partners (partners_file): each LPAR -> the standby of the next CPC, so the',
+        'standby survives the loss of its primary\'s whole CPC; here %s -> %s.' % (
+            scene.failed, partner),
+        '%s fails (nova-compute stopped, service forced down; no HMC in the' % scene.failed,
+        'simulation, so fencing = none), then the hook runs on it.',
+        '']
+    header = ('GUEST', 'STATE BEFORE', 'HOST BEFORE', 'STATE AFTER', 'HOST AFTER', 'CHANGE')
+    rows = [header] + [
+        (g.name, g.state_before, '%s (%s)' % (g.host_before, cpc_of.get(g.host_before)),
+         g.state_after, '%s (%s)' % (g.host_after, cpc_of.get(g.host_after)),
+         'moved' if g.host_after != g.host_before else 'unchanged')
+        for g in scene.guests]
+    widths = [max(len(str(row[c])) for row in rows) for c in range(len(header))]
+    lines += ['  '.join(str(v).ljust(w) for v, w in zip(row, widths, strict=True)).rstrip()
+              for row in rows]
+    refused = [inst for inst in (scene.report or {}).get('instances', [])
+               if 'refused' in inst.get('reason', '')]
+    if refused:
+        lines.append('')
+    for inst in refused:
+        sibling = next((g for g in scene.guests if g.name != inst['name'] and
+                        g.name.rsplit('-', 1)[0] == inst['name'].rsplit('-', 1)[0] and
+                        cpc_of.get(g.host_after) == cpc_of.get(partner)), None)
+        why = ('its anti-affinity group already has %s on %s' % (
+            sibling.name, cpc_of.get(partner)) if sibling else inst['reason'])
+        lines.append('%s: Nova refused the partner %s (%s);' % (inst['name'], partner, why))
+        lines.append('  the hook then let Nova\'s scheduler choose: %s.' % inst['target'])
+    lines += ['', "The hook's report:", scene.report_table, '']
+    moved = sum(1 for g in scene.guests if g.host_before == scene.failed)
+    lines.append('Recovery: %d guest(s) back (ACTIVE ones ACTIVE, stopped ones SHUTOFF) '
+                 '%.1f s after %s went down.' % (moved, scene.recovery_seconds or 0.0,
+                                                 scene.failed))
     return '\n'.join(lines)
