@@ -100,15 +100,18 @@ def run_scene(title: str, zha_enabled: bool, cpcs: int, lpars_per_cpc: int,
     """Start a simulated cloud, boot the groups and return where they went."""
     hosts = cloud.grid(cpcs=cpcs, lpars_per_cpc=lpars_per_cpc)
     scene = SceneResult(title=title, hosts=hosts)
-    case_class = type('Scene', (_Scene,), {
+    scene.error = _run_case(type('Scene', (_Scene,), {
         'HOSTS': hosts, 'LPARS_PER_CPC': lpars_per_cpc, 'MEMBERS': members,
-        'ZHA_ENABLED': zha_enabled, 'SCENE': scene})
+        'ZHA_ENABLED': zha_enabled, 'SCENE': scene}))
+    return scene
+
+
+def _run_case(case_class: type) -> str | None:
+    """Run a scene's test case; return the last line of its error, if any."""
     result = unittest.TestResult()
     case_class().run(result)
     problems = result.errors + result.failures
-    if problems:
-        scene.error = problems[0][1].strip().splitlines()[-1]
-    return scene
+    return problems[0][1].strip().splitlines()[-1] if problems else None
 
 
 def render(scene: SceneResult) -> str:
@@ -272,13 +275,8 @@ def run_failure_scene(cpcs: int, lpars_per_cpc: int) -> FailureScene:
     scene = FailureScene(
         title='An LPAR fails: zha-evacuate restarts its guests on the standby',
         hosts=hosts, failed='cpc1-lpar1', partners=partners_of(hosts))
-    case_class = type('FailureScene', (_FailureScene,), {
-        'HOSTS': hosts, 'ZHA_ENABLED': True, 'SCENE': scene})
-    result = unittest.TestResult()
-    case_class().run(result)
-    problems = result.errors + result.failures
-    if problems:
-        scene.error = problems[0][1].strip().splitlines()[-1]
+    scene.error = _run_case(type('FailureScene', (_FailureScene,), {
+        'HOSTS': hosts, 'ZHA_ENABLED': True, 'SCENE': scene}))
     return scene
 
 
