@@ -3,7 +3,6 @@
 from unittest import mock
 
 from nova import objects
-from nova import test
 
 from tests.unit import zha_fakes
 from zha_scheduler.filters import consistency_group
@@ -24,7 +23,7 @@ def spec_for(extra_specs=None, hints=None):
         num_instances=1)
 
 
-class ZhaConsistencyGroupFilterTest(test.NoDBTestCase):
+class ZhaConsistencyGroupFilterTest(zha_fakes.HealthFilterCase):
     """Hosts reaching ORA_PROD and SAP (both), one of them (ora, sap), a
     group with a name too long for a trait (long), nothing (bare)."""
 
@@ -44,14 +43,6 @@ class ZhaConsistencyGroupFilterTest(test.NoDBTestCase):
                            node=host + '.node')
         self.client = self.cloud.client()
         self.zha = self.useFixture(zha_fakes.ZhaFixture(self.client))
-
-    def _passing(self, spec, hosts=None):
-        hosts = self.cloud.hosts if hosts is None else hosts
-        return [h.host for h in self.filt.filter_all(hosts, spec)]
-
-    def test_flags(self):
-        self.assertFalse(self.filt.RUN_ON_REBUILD)
-        self.assertTrue(self.filt.run_filter_once_per_request)
 
     def test_no_group_passes_every_host_without_reading(self):
         self.assertEqual(EVERY_HOST, self._passing(spec_for()))

@@ -5,7 +5,6 @@ from unittest import mock
 from nova import objects
 from nova.scheduler import filters as nova_filters
 from nova.scheduler.filters import affinity_filter
-from nova import test
 
 from tests.unit import zha_fakes
 from zha_scheduler.filters import failure_domain
@@ -13,7 +12,7 @@ from zha_scheduler.filters import failure_domain
 LOGGER = 'zha_scheduler.filters.failure_domain'
 
 
-class ZhaFailureDomainFilterTest(test.NoDBTestCase):
+class ZhaFailureDomainFilterTest(zha_fakes.FilterCase):
     """Cloud: CPC A (a1, a2) and B (b1, b2) in DC1, C (c1) in DC2, u1 bare."""
 
     def setUp(self):
@@ -39,10 +38,6 @@ class ZhaFailureDomainFilterTest(test.NoDBTestCase):
             member_names=names + [n for n in [instance] if n not in names],
             instance=instance,
             hints={k: [v] for k, v in (hints or {}).items()})
-
-    def _passing(self, spec, hosts=None):
-        hosts = self.cloud.hosts if hosts is None else hosts
-        return [h.host for h in self.filt.filter_all(hosts, spec)]
 
     def test_no_group_passes_every_host_without_reading(self):
         spec = zha_fakes.request_spec(policy=None)

@@ -4,7 +4,6 @@ from unittest import mock
 
 from nova import objects
 from nova.scheduler import filters as nova_filters
-from nova import test
 
 from tests.unit import zha_fakes
 from zha_scheduler.filters import redundancy
@@ -25,7 +24,7 @@ def spec_for(extra_specs=None, hints=None, instance='new'):
         num_instances=1)
 
 
-class ZhaRedundancyFilterTest(test.NoDBTestCase):
+class ZhaRedundancyFilterTest(zha_fakes.HealthFilterCase):
     """Hosts: ok (both redundant), net / sto (one degraded), both (both
     degraded), nosan (network redundant, storage unmonitored), bare (no
     ZHA trait at all)."""
@@ -41,14 +40,6 @@ class ZhaRedundancyFilterTest(test.NoDBTestCase):
                            extra_traits=found, node=host + '.node')
         self.client = self.cloud.client()
         self.zha = self.useFixture(zha_fakes.ZhaFixture(self.client))
-
-    def _passing(self, spec, hosts=None):
-        hosts = self.cloud.hosts if hosts is None else hosts
-        return [h.host for h in self.filt.filter_all(hosts, spec)]
-
-    def test_flags(self):
-        self.assertFalse(self.filt.RUN_ON_REBUILD)
-        self.assertTrue(self.filt.run_filter_once_per_request)
 
     def test_ordinary_request_passes_every_host_without_reading(self):
         for extra in ({}, {'hw:cpu_policy': 'dedicated'},

@@ -4,7 +4,6 @@ from unittest import mock
 
 from nova import objects
 from nova.scheduler import filters as nova_filters
-from nova import test
 
 from tests.unit import zha_fakes
 from zha_scheduler.filters import standby
@@ -26,7 +25,7 @@ def spec_for(destination=None, hints=None, instance='new'):
     return spec
 
 
-class ZhaStandbyFilterTest(test.NoDBTestCase):
+class ZhaStandbyFilterTest(zha_fakes.HealthFilterCase):
     """a1, a2: ordinary hosts; s1, s2: standby hosts; u1: no ZHA trait."""
 
     def setUp(self):
@@ -42,16 +41,8 @@ class ZhaStandbyFilterTest(test.NoDBTestCase):
         self.client = self.cloud.client()
         self.zha = self.useFixture(zha_fakes.ZhaFixture(self.client))
 
-    def _passing(self, spec, hosts=None):
-        hosts = self.cloud.hosts if hosts is None else hosts
-        return [h.host for h in self.filt.filter_all(hosts, spec)]
-
     def _on(self, *hosts):
         return [self.cloud[h] for h in hosts]
-
-    def test_flags(self):
-        self.assertFalse(self.filt.RUN_ON_REBUILD)
-        self.assertTrue(self.filt.run_filter_once_per_request)
 
     def test_ordinary_boot_never_lands_on_standby(self):
         self.assertEqual(['a1', 'a2', 'u1'], self._passing(spec_for()))

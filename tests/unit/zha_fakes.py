@@ -7,6 +7,7 @@ from urllib import parse
 
 import fixtures
 from nova import objects
+from nova import test
 from nova.tests.unit.scheduler import fakes as nova_fakes
 
 from zha_scheduler import members
@@ -153,6 +154,22 @@ def standard_cloud():
         cloud.add(host, cpc=cpc, site=site, node=host + '.node')
     cloud.add('u1', node='u1.node')
     return cloud
+
+
+class FilterCase(test.NoDBTestCase):
+    """Base of the ZHA filter tests: ``self.filt`` over ``self.cloud``."""
+
+    def _passing(self, spec, hosts=None):
+        hosts = self.cloud.hosts if hosts is None else hosts
+        return [h.host for h in self.filt.filter_all(hosts, spec)]
+
+
+class HealthFilterCase(FilterCase):
+    """Base of the tests of the filters judging one host by its profile."""
+
+    def test_flags(self):
+        self.assertFalse(self.filt.RUN_ON_REBUILD)
+        self.assertTrue(self.filt.run_filter_once_per_request)
 
 
 def request_spec(policy='anti-affinity', group_hosts=(), member_names=(),
