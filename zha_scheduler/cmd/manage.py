@@ -1,27 +1,12 @@
 """``zha-scheduler``: operator tool of zha-scheduler."""
 
 import argparse
-import contextlib
-import json
-import logging
-import os
+import importlib
 import sys
-import tempfile
 from collections.abc import Sequence
 
-
-def _bounded_int(low: int, high: int) -> 'type':
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(
-                '%r is not an integer' % text) from None
-        if not low <= value <= high:
-            raise argparse.ArgumentTypeError(
-                'must be between %d and %d, got %d' % (low, high, value))
-        return value
-    return parse  # type: ignore[return-value]
+# Subcommand modules under zha_scheduler.cmd.commands, in --help order.
+COMMANDS = ('demo',)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -30,72 +15,15 @@ def _parser() -> argparse.ArgumentParser:
         description='High-availability placement for KVM guests on IBM Z.')
     commands = parser.add_subparsers(dest='command', metavar='COMMAND')
     commands.required = True
-    demo = commands.add_parser(
-        'demo', help='boot server groups on a simulated IBM Z cloud, with '
-        'stock Nova and with zha-scheduler, and show where they land',
-        description='Starts real Nova services in-process (API, conductor, '
-        'scheduler, one fake-driver nova-compute per LPAR, real Placement) '
-        'twice: once as stock Nova, once with the nova.conf lines of '
-        'etc/nova/nova.conf.d/zha-scheduler.conf; then a third time with a '
-        'standby partition per CPC, fails an LPAR and runs the evacuation '
-        'hook on it.')
-    demo.add_argument('--cpcs', type=_bounded_int(2, 6), default=3,
-                      help='CPCs in the simulated cloud (2-6, default 3)')
-    demo.add_argument('--lpars-per-cpc', type=_bounded_int(2, 4), default=2,
-                      help='LPARs (compute hosts) per CPC (2-4, default 2)')
-    demo.add_argument('--members', type=_bounded_int(2, 8), default=3,
-                      help='members per server group (2-8, default 3)')
-    demo.add_argument('--format', choices=('table', 'json'), default='table')
-    demo.add_argument('--log-file',
-                      help="file for Nova's logs (default: a temporary file)")
+    for name in COMMANDS:
+        module = importlib.import_module('zha_scheduler.cmd.commands.' + name)
+        module.add_parser(commands)
     return parser
-
-
-@contextlib.contextmanager
-def _output_to(path: str):
-    """Send file descriptors 1 and 2 (Nova's and eventlet's chatter) to a file."""
-    saved = {}
-    for stream, fd in ((sys.stdout, 1), (sys.stderr, 2)):
-        stream.flush()
-        saved[fd] = os.dup(fd)
-        with open(path, 'a') as log:
-            os.dup2(log.fileno(), fd)
-    try:
-        yield
-    finally:
-        for stream, fd in ((sys.stdout, 1), (sys.stderr, 2)):
-            stream.flush()
-            os.dup2(saved[fd], fd)
-            os.close(saved[fd])
-
-
-def _demo(args: argparse.Namespace) -> int:
-    log_file = args.log_file or tempfile.mkstemp(
-        prefix='zha-scheduler-demo-', suffix='.log')[1]
-    # Nova's services log plenty; keep the terminal for the result.
-    logging.basicConfig(filename=log_file, level=logging.INFO, force=True)
-    with _output_to(log_file):
-        from zha_scheduler.sim import demo
-        scenes = [demo.run_scene(title, enabled, args.cpcs,
-                                 args.lpars_per_cpc, args.members)
-                  for title, enabled in (('Stock Nova 34', False),
-                                         ('Nova 34 with zha-scheduler', True))]
-        failure = demo.run_failure_scene(args.cpcs, args.lpars_per_cpc)
-    if args.format == 'json':
-        print(json.dumps([s.to_dict() for s in scenes] + [failure.to_dict()],
-                         indent=2))
-    else:
-        print('\n\n'.join([demo.render(s) for s in scenes] +
-                          [demo.render_failure(failure)]))
-        print('\nNova logs: %s' % log_file)
-    return 1 if any(s.error for s in scenes) or failure.error else 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    if args.command == 'demo':
-        return _demo(args)
-    return 2
+    return args.func(args)
 
 
 if __name__ == '__main__':
