@@ -595,8 +595,8 @@ def install_zha(cloud, table):
     from zha_scheduler import placement
 
     view = placement.TopologyView(client_factory=lambda: cloud.placement)
-    placement._VIEW = view
-    members._LOCATOR = members.MemberLocator(reader=table.read_members)
+    placement.set_view(view)
+    members.set_locator(members.MemberLocator(reader=table.read_members))
     return view
 
 

@@ -184,3 +184,13 @@ _LOCATOR = MemberLocator()
 def get_locator() -> MemberLocator:
     """Return the process-wide MemberLocator."""
     return _LOCATOR
+
+
+def set_locator(locator: MemberLocator) -> MemberLocator:
+    """Install the locator filters and weighers use; return the previous one.
+
+    Operator tools read members from a snapshot instead of the cell databases.
+    """
+    global _LOCATOR
+    previous, _LOCATOR = _LOCATOR, locator
+    return previous

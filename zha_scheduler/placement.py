@@ -196,6 +196,17 @@ def get_view() -> TopologyView:
         return _VIEW
 
 
+def set_view(view: TopologyView) -> TopologyView | None:
+    """Install the view filters and weighers read; return the previous one.
+
+    Operator tools point it at a saved snapshot instead of Placement.
+    """
+    global _VIEW
+    with _VIEW_LOCK:
+        previous, _VIEW = _VIEW, view
+        return previous
+
+
 def reset_view() -> None:
     """Drop the process-wide view (tests and in-process simulations)."""
     global _VIEW

@@ -1,0 +1,80 @@
+"""Which hosts Placement would return as allocation candidates for a flavor.
+
+Nova's scheduler filters only the hosts Placement proposes: those with room
+for the flavor's resources, with every required trait and no forbidden one.
+This module replays that step over a snapshot, for the parts Nova asks of
+Placement for an ordinary boot: resources (with ``resources:`` overrides),
+``trait:`` extra specs and image properties, and the forbidden
+``COMPUTE_STATUS_DISABLED`` trait of disabled computes.
+"""
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
+
+from zha_scheduler.insight import snapshot
+
+REQUIRED = 'required'
+FORBIDDEN = 'forbidden'
+DISABLED_TRAIT = 'COMPUTE_STATUS_DISABLED'
+
+
+@dataclasses.dataclass
+class PlacementQuery:
+    """What Nova asks Placement for: resources and trait constraints."""
+
+    resources: dict[str, int]
+    required: set[str]
+    forbidden: set[str]
+
+    def __str__(self) -> str:
+        parts = ['resources=' + ','.join('%s:%d' % kv for kv in sorted(self.resources.items()))]
+        if self.required:
+            parts.append('required=' + ','.join(sorted(self.required)))
+        if self.forbidden:
+            parts.append('forbidden=' + ','.join(sorted(self.forbidden)))
+        return ' '.join(parts)
+
+
+def query(flavor: snapshot.Flavor, image_properties: Mapping[str, Any]) -> PlacementQuery:
+    """The unnumbered request group of a flavor and image, as Nova builds it."""
+    resources = dict(flavor.resources)
+    required: set[str] = set()
+    forbidden = {DISABLED_TRAIT}
+    for source in (flavor.extra_specs, image_properties):
+        for key, value in source.items():
+            if key.startswith('resources:'):
+                resources[key[len('resources:'):]] = int(value)
+            elif key.startswith('trait:'):
+                trait = key[len('trait:'):]
+                if value == REQUIRED:
+                    required.add(trait)
+                elif value == FORBIDDEN:
+                    forbidden.add(trait)
+    return PlacementQuery({rc: n for rc, n in resources.items() if n > 0},
+                          required, forbidden)
+
+
+def rejection(host: snapshot.Host, asked: PlacementQuery) -> str | None:
+    """Why Placement would not propose the host; None if it would."""
+    reasons = []
+    for rc, amount in sorted(asked.resources.items()):
+        inventory = host.inventories.get(rc)
+        if inventory is None:
+            reasons.append('has no %s inventory' % rc)
+        elif inventory.max_unit is not None and amount > inventory.max_unit:
+            reasons.append('%s %d exceeds max_unit %d' % (rc, amount, inventory.max_unit))
+        elif host.free(rc) < amount:
+            reasons.append('not enough %s (%d requested, %d free)' % (rc, amount, host.free(rc)))
+    traits = set(host.traits)
+    if host.service_disabled:
+        traits.add(DISABLED_TRAIT)
+    missing = asked.required - traits
+    if missing:
+        reasons.append('lacks required trait %s' % ', '.join(sorted(missing)))
+    present = asked.forbidden & traits
+    if present == {DISABLED_TRAIT}:
+        reasons.append('compute service is disabled (%s)' % (host.disabled_reason or 'no reason'))
+    elif present:
+        reasons.append('has forbidden trait %s' % ', '.join(sorted(present)))
+    return '; '.join(reasons) or None

@@ -1,0 +1,82 @@
+"""Nova HostState objects built from a snapshot, as HostManager builds them.
+
+The scheduler fills HostStates from the compute nodes the resource tracker
+reports; a snapshot has the same figures from Placement (inventory total,
+reserved and allocation ratio, usage), so the filters and weighers see the
+numbers they see in production.
+"""
+
+import datetime
+import json
+from collections.abc import Iterable
+from typing import Any
+
+from zha_scheduler.insight import snapshot
+
+CELL = 'snapshot'
+
+
+def _arch(host: snapshot.Host) -> tuple[str, str, str]:
+    # The fake driver of test clouds reports x86_64; a real one on IBM Z s390x.
+    if host.hypervisor_type.lower() == 'fake':
+        return ('x86_64', 'fake', 'hvm')
+    return ('s390x', 'kvm', 'hvm')
+
+
+def host_state(host: snapshot.Host, index: int, instances: Iterable[str],
+               now: datetime.datetime) -> Any:
+    """One HostState with its compute node, service and instances."""
+    from nova import objects
+    from nova.scheduler import host_manager
+
+    def amounts(rc: str, unit: int = 1) -> tuple[int, int, int, float]:
+        inv = host.inventories.get(rc)
+        if inv is None:
+            return 0, 0, 0, 1.0
+        return inv.total, inv.reserved, host.usages.get(rc, 0), inv.allocation_ratio
+
+    vcpus, _, vcpus_used, cpu_ratio = amounts('VCPU')
+    ram, ram_reserved, ram_used, ram_ratio = amounts('MEMORY_MB')
+    disk, disk_reserved, disk_used, disk_ratio = amounts('DISK_GB')
+    arch, hv_type, vm_mode = _arch(host)
+    names = list(instances)
+    compute = objects.ComputeNode(
+        id=index + 1, uuid=host.uuid, service_id=index + 1, host=host.name,
+        hypervisor_hostname=host.node, vcpus=vcpus, vcpus_used=vcpus_used,
+        memory_mb=ram, memory_mb_used=ram_used + ram_reserved,
+        free_ram_mb=ram - ram_reserved - ram_used, local_gb=disk,
+        local_gb_used=disk_used + disk_reserved,
+        free_disk_gb=disk - disk_reserved - disk_used,
+        disk_available_least=disk - disk_reserved - disk_used,
+        hypervisor_type=host.hypervisor_type, hypervisor_version=1,
+        cpu_info=json.dumps({'arch': arch}), running_vms=len(names),
+        current_workload=0, stats={'num_instances': str(len(names))},
+        metrics='[]', host_ip='0.0.0.0', numa_topology=None,
+        supported_hv_specs=[objects.HVSpec(arch=arch, hv_type=hv_type,
+                                           vm_mode=vm_mode)],
+        pci_device_pools=objects.PciDevicePoolList(objects=[]),
+        cpu_allocation_ratio=cpu_ratio, ram_allocation_ratio=ram_ratio,
+        disk_allocation_ratio=disk_ratio, mapped=1, updated_at=now)
+    service = objects.Service(
+        id=index + 1, host=host.name, binary='nova-compute', topic='compute',
+        report_count=1, disabled=host.service_disabled,
+        disabled_reason=host.disabled_reason, forced_down=not host.service_up,
+        created_at=now, updated_at=now, last_seen_up=now if host.service_up else None,
+        )
+    state = host_manager.HostState(host.name, host.node, CELL)
+    state.update(compute=compute, service=service,
+                 aggregates=[objects.Aggregate(uuid=a, hosts=[host.name], metadata={})
+                             for a in host.aggregates],
+                 inst_dict={u: objects.Instance(uuid=u) for u in names})
+    return state
+
+
+def host_states(snap: snapshot.Snapshot) -> list[Any]:
+    """A HostState for every host of the snapshot, in snapshot order."""
+    by_node: dict[tuple[str, str | None], list[str]] = {}
+    for inst in snap.instances:
+        if inst.host:
+            by_node.setdefault((inst.host, inst.node), []).append(inst.uuid)
+    now = datetime.datetime.now(datetime.timezone.utc)
+    return [host_state(h, i, by_node.get((h.name, h.node), ()), now)
+            for i, h in enumerate(snap.hosts)]
