@@ -35,14 +35,16 @@ def collect(conn: Any) -> snapshot.Snapshot:
         servers = list(conn.compute.servers(details=True, all_projects=True))
         groups = list(conn.compute.server_groups(all_projects=True))
         flavors = list(conn.compute.flavors(details=True, is_public=None))
+        by_uuid = {p['uuid']: p for p in providers}
+        # Inside the try: a connection failure in a per-provider read is a
+        # CollectError too, not a keystoneauth exception from a worker.
+        with concurrent.futures.ThreadPoolExecutor(_WORKERS) as pool:
+            hosts = list(pool.map(lambda hv: _host(conn, hv, services, by_uuid),
+                                  hypervisors))
     except CollectError:
         raise
     except Exception as exc:
         raise CollectError('reading the cloud failed: %s' % exc) from None
-    by_uuid = {p['uuid']: p for p in providers}
-    with concurrent.futures.ThreadPoolExecutor(_WORKERS) as pool:
-        hosts = list(pool.map(lambda hv: _host(conn, hv, services, by_uuid),
-                              hypervisors))
     return snapshot.Snapshot(
         hosts=[h for h in hosts if h is not None],
         instances=[_instance(s) for s in servers],

@@ -1,0 +1,1 @@
+"""Unit tests for zha_scheduler.insight."""
