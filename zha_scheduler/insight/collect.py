@@ -11,6 +11,7 @@ from zha_scheduler.insight import snapshot
 LOG = logging.getLogger(__name__)
 
 PLACEMENT_VERSION = '1.14'
+HYPERVISORS_VERSION = '2.53'
 # Per-provider reads run in parallel; Placement answers each in milliseconds.
 _WORKERS = 8
 # Service states under which Nova's scheduler never picks a host.
@@ -30,7 +31,7 @@ def collect(conn: Any) -> snapshot.Snapshot:
     """
     try:
         services = {s.host: s for s in conn.compute.services(binary='nova-compute')}
-        hypervisors = list(conn.compute.hypervisors(details=True))
+        hypervisors = _hypervisors(conn)
         providers = _placement(conn, '/resource_providers')['resource_providers']
         servers = list(conn.compute.servers(details=True, all_projects=True))
         groups = list(conn.compute.server_groups(all_projects=True))
@@ -57,6 +58,26 @@ def collect(conn: Any) -> snapshot.Snapshot:
         source='live')
 
 
+def _hypervisors(conn: Any) -> list[dict[str, Any]]:
+    """Every hypervisor with its service host, page by page.
+
+    Read at microversion 2.53 (uuids): from 2.88 on, Nova's API asks every
+    compute for its uptime over RPC while building the list.
+    """
+    found: list[dict[str, Any]] = []
+    url: str | None = '/os-hypervisors/detail'
+    while url:
+        resp = conn.compute.get(url, microversion=HYPERVISORS_VERSION, raise_exc=False)
+        if not resp:
+            raise CollectError('Nova GET %s returned %s: %s' % (
+                url, resp.status_code, resp.text[:200]))
+        body = resp.json()
+        found.extend(body['hypervisors'])
+        url = next((link['href'] for link in body.get('hypervisors_links', [])
+                    if link.get('rel') == 'next'), None)
+    return found
+
+
 def _placement(conn: Any, url: str) -> dict[str, Any]:
     resp = conn.placement.get(url, microversion=PLACEMENT_VERSION, raise_exc=False)
     if not resp:
@@ -65,19 +86,19 @@ def _placement(conn: Any, url: str) -> dict[str, Any]:
     return resp.json()
 
 
-def _host(conn: Any, hypervisor: Any, services: dict[str, Any],
+def _host(conn: Any, hypervisor: dict[str, Any], services: dict[str, Any],
           providers: dict[str, Any]) -> snapshot.Host | None:
-    uuid = hypervisor.id
-    service_host = (hypervisor.service_details or {}).get('host')
+    uuid = hypervisor['id']
+    service_host = (hypervisor.get('service') or {}).get('host')
     if uuid not in providers or service_host is None:
         LOG.warning('Hypervisor %s has no resource provider or service; '
-                    'leaving it out.', hypervisor.name)
+                    'leaving it out.', hypervisor['hypervisor_hostname'])
         return None
     base = '/resource_providers/%s' % uuid
     inventories = _placement(conn, base + '/inventories')['inventories']
     service = services.get(service_host)
     return snapshot.Host(
-        name=service_host, node=hypervisor.name, uuid=uuid,
+        name=service_host, node=hypervisor['hypervisor_hostname'], uuid=uuid,
         traits=sorted(_placement(conn, base + '/traits')['traits']),
         inventories={rc: snapshot.Inventory(
             total=i['total'], reserved=i.get('reserved', 0),
@@ -88,7 +109,7 @@ def _host(conn: Any, hypervisor: Any, services: dict[str, Any],
         service_up=service is not None and service.state != _DOWN,
         service_disabled=service is not None and service.status == 'disabled',
         disabled_reason=getattr(service, 'disabled_reason', None),
-        hypervisor_type=hypervisor.hypervisor_type or 'QEMU')
+        hypervisor_type=hypervisor.get('hypervisor_type') or 'QEMU')
 
 
 def _flavor(flavor: Any) -> snapshot.Flavor:

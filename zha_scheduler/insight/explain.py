@@ -130,7 +130,7 @@ def _reasons(records: list[std_logging.LogRecord], states: list[Any]) -> dict[in
         if isinstance(args, Mapping):
             args = {k: _label(v) if id(v) in by_id else v for k, v in args.items()}
         else:
-            args = tuple(_label(v) if id(v) in by_id else v for v in args)
+            args = tuple(_label(v) if id(v) in by_id else v for v in values)
         try:
             text = str(record.msg) % args
         except (TypeError, ValueError, KeyError):

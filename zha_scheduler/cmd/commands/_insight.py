@@ -1,0 +1,127 @@
+"""What explain, audit, capacity and snapshot share: configuration and data.
+
+Each reads nova.conf (for the pipeline and ``[zha_scheduler]``) and, to talk
+to the live cloud, a ``[nova]`` section with keystoneauth options (the
+evacuation hook's config file has one); with ``--snapshot FILE`` they read a
+saved snapshot instead and need no credentials.
+"""
+
+import argparse
+import os
+import sys
+from typing import Any
+
+DEFAULT_NOVA_CONF = '/etc/nova/nova.conf'
+EXIT_OK, EXIT_FOUND, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """A user mistake: bad configuration, a missing file, an unknown name."""
+
+
+def add_source_arguments(parser: argparse.ArgumentParser, snapshot: bool = True) -> None:
+    parser.add_argument(
+        '--config-file', action='append', metavar='FILE',
+        help='nova.conf, then any file with a [nova] keystoneauth section for '
+             'the Nova API (e.g. /etc/zha-scheduler/zha-evacuate.conf); may be '
+             'repeated (default: %s if it exists)' % DEFAULT_NOVA_CONF)
+    if snapshot:
+        parser.add_argument(
+            '--snapshot', metavar='FILE',
+            help='read hosts, instances and groups from a file saved by '
+                 '"zha-scheduler snapshot" instead of the live cloud')
+    parser.add_argument('--format', choices=('table', 'json'), default='table')
+
+
+def load_conf(args: argparse.Namespace) -> Any:
+    """Load nova.CONF from the config files, with the ZHA and [nova] options."""
+    from oslo_config import cfg
+
+    import nova.conf
+    from nova import objects
+    from zha_scheduler import conf as zha_conf
+    from zha_scheduler.conf import evacuate as evacuate_conf
+
+    files = args.config_file
+    if files is None:
+        files = [DEFAULT_NOVA_CONF] if os.path.exists(DEFAULT_NOVA_CONF) else []
+    conf = nova.conf.CONF
+    assert conf is zha_conf.CONF  # both register on oslo.config's global CONF
+    if 'nova' not in conf:
+        evacuate_conf.register_nova_opts(conf)
+    objects.register_all()
+    try:
+        conf([], project='nova', default_config_files=files, default_config_dirs=[])
+        # Read the options now: a bad value raises here, not in the middle.
+        for group in ('filter_scheduler', 'zha_scheduler'):
+            [conf[group][name] for name in conf[group]]
+    except cfg.ConfigFilesNotFoundError as exc:
+        raise UsageError('cannot read %s' % ', '.join(exc.config_files)) from None
+    except (cfg.Error, ValueError) as exc:
+        raise UsageError('invalid configuration in %s: %s' % (
+            ', '.join(files) or 'defaults', exc)) from None
+    return conf
+
+
+def connection(conf: Any) -> Any:
+    """An openstacksdk Connection from [nova], or UsageError when unset."""
+    if not conf.nova.auth_type:
+        raise UsageError(
+            'no [nova] credentials: pass --config-file with a [nova] keystoneauth '
+            'section (as in zha-evacuate.conf), or --snapshot FILE')
+    from zha_scheduler.evacuate import factory
+    try:
+        return factory.connection_from_conf(conf)
+    except Exception as exc:  # keystoneauth's option and plugin errors
+        raise UsageError('invalid [nova] credentials: %s' % exc) from None
+
+
+def read_snapshot(args: argparse.Namespace, conf: Any, conn: Any = None) -> Any:
+    """The snapshot of --snapshot, else one collected live."""
+    from zha_scheduler.insight import collect
+    from zha_scheduler.insight import snapshot
+
+    if getattr(args, 'snapshot', None):
+        try:
+            return snapshot.load(args.snapshot)
+        except snapshot.SnapshotError as exc:
+            raise UsageError(str(exc)) from None
+    try:
+        return collect.collect(conn if conn is not None else connection(conf))
+    except collect.CollectError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def key_values(pairs: list[str] | None, what: str) -> dict[str, Any]:
+    """``KEY=VALUE`` arguments as a dict; a repeated key collects a list."""
+    found: dict[str, Any] = {}
+    for pair in pairs or []:
+        key, sep, value = pair.partition('=')
+        if not sep or not key:
+            raise UsageError('%s %r is not KEY=VALUE' % (what, pair))
+        if key in found:
+            previous = found[key]
+            found[key] = (previous if isinstance(previous, list) else [previous]) + [value]
+        else:
+            found[key] = value
+    return found
+
+
+def fail(prog: str, error: Exception | str) -> int:
+    print('zha-scheduler %s: %s' % (prog, error), file=sys.stderr)
+    return EXIT_USAGE
+
+
+def quiet_logs() -> None:
+    """Keep Nova's chatter off the terminal; our warnings still show."""
+    import logging
+    import warnings
+
+    # Deprecation notices of Nova's libraries are not the operator's to act on.
+    for category in (DeprecationWarning, FutureWarning):
+        warnings.simplefilter('ignore', category)
+    warnings.filterwarnings('ignore', message=r'\s*Eventlet is deprecated')
+    logging.basicConfig(format='%(levelname)s %(name)s: %(message)s')
+    # explain turns on DEBUG on Nova's loggers to read the filters' reasons.
+    for handler in logging.getLogger().handlers:
+        handler.setLevel(logging.WARNING)

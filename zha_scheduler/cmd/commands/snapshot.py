@@ -1,0 +1,48 @@
+"""``zha-scheduler snapshot``: save the cloud's hosts, instances and groups."""
+
+import argparse
+from typing import Any
+
+from zha_scheduler.cmd.commands import _insight
+
+
+def add_parser(commands: Any) -> None:
+    parser = commands.add_parser(
+        'snapshot', help='save hosts, instances, server groups and flavors to a '
+        'JSON file for explain, audit and capacity',
+        description='Reads the live cloud through the Nova and Placement APIs '
+        '(admin credentials in [nova]) or, with --synthetic, builds a large '
+        'simulated IBM Z cloud, and writes it to --output.')
+    _insight.add_source_arguments(parser, snapshot=False)
+    parser.add_argument('--output', '-o', required=True, metavar='FILE')
+    parser.add_argument('--synthetic', action='store_true',
+                        help='build a synthetic cloud instead of reading one')
+    parser.add_argument('--hosts', type=int, default=5000,
+                        help='hosts of the synthetic cloud (default 5000)')
+    parser.add_argument('--instances', type=int, default=50000,
+                        help='instances of the synthetic cloud (default 50000)')
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace, conn: Any = None) -> int:
+    from zha_scheduler.insight import snapshot
+
+    _insight.quiet_logs()
+    try:
+        if args.synthetic:
+            if args.hosts < 1 or args.instances < 0:
+                raise _insight.UsageError('--hosts must be 1 or more, --instances 0 or more')
+            from zha_scheduler.insight import synthetic
+            snap = synthetic.synthetic(hosts=args.hosts, instances=args.instances)
+        else:
+            args.snapshot = None
+            snap = _insight.read_snapshot(args, _insight.load_conf(args), conn)
+        snapshot.save(snap, args.output)
+    except _insight.UsageError as exc:
+        return _insight.fail('snapshot', exc)
+    except OSError as exc:
+        return _insight.fail('snapshot', 'cannot write %s: %s' % (args.output, exc.strerror))
+    print('Saved %d hosts, %d instances, %d server groups and %d flavors to %s.' % (
+        len(snap.hosts), len(snap.instances), len(snap.groups), len(snap.flavors),
+        args.output))
+    return _insight.EXIT_OK
