@@ -6,7 +6,7 @@ import sys
 from collections.abc import Sequence
 
 # Subcommand modules under zha_scheduler.cmd.commands, in --help order.
-COMMANDS = ('demo', 'snapshot', 'explain', 'audit', 'capacity')
+COMMANDS = ('demo', 'check', 'snapshot', 'explain', 'audit', 'capacity')
 
 
 def _parser() -> argparse.ArgumentParser:

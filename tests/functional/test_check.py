@@ -1,0 +1,193 @@
+"""zha-scheduler check against real Placement with agent-published traits,
+and as a process.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+
+import fixtures
+from oslotest import base
+
+from zha_scheduler.check import findings
+from zha_scheduler.check import runner
+from zha_scheduler.evacuate import nova
+from zha_scheduler.sim import agents
+from zha_scheduler.sim import client
+from zha_scheduler.sim import cloud
+from zha_scheduler.sim import nova_conf
+
+ROOT = os.path.join(os.path.dirname(__file__), '..', '..')
+CHECK = [os.path.join(os.path.dirname(sys.executable), 'zha-scheduler'), 'check']
+
+# 2 CPCs x (1 LPAR + 1 standby partition), and a host without any agent.
+HOSTS = [cloud.SimHost('cpc%d-%s' % (c, name), 'Z%d' % c, fixture='healthy',
+                       standby=name == 'standby')
+         for c in (1, 2) for name in ('lpar1', 'standby')]
+CROSS_CPC = {'cpc1-lpar1': 'cpc2-standby', 'cpc2-lpar1': 'cpc1-standby'}
+
+
+def _snippet() -> str:
+    with open(nova_conf.snippet_path()) as f:
+        return f.read()
+
+
+class _CheckCloud(cloud.SimulatedCloud):
+
+    def setUp(self):
+        super().setUp()
+        self.tmp = self.useFixture(fixtures.TempDir()).path
+        self.units = os.path.join(self.tmp, 'units')
+        os.mkdir(self.units)
+
+    def write(self, name, text):
+        path = os.path.join(self.tmp, name)
+        with open(path, 'w') as f:
+            f.write(text)
+        return path
+
+    def admin_token(self):
+        return ('auth_type = admin_token\nendpoint = %s\ntoken = %s\n'
+                % (self.placement_fixture.endpoint, self.placement_fixture.token))
+
+    def nova_conf(self):
+        return self.write('nova.conf', _snippet() + (
+            '\n[DEFAULT]\nresume_guests_state_on_host_boot = True\n'
+            '\n[placement]\n' + self.admin_token()))
+
+    def hook_conf(self, partners):
+        partners_file = self.write('partners.yaml', ''.join(
+            '%s: %s\n' % pair for pair in partners.items()))
+        lpars = self.write('lpars.yaml', ''.join(
+            '%s: {cpc: %s, lpar: %s}\n' % (h.name, h.cpc, h.name.upper())
+            for h in self.HOSTS))
+        return self.write('zha-evacuate.conf', (
+            '[zha_evacuate]\npartners_file = %s\nfencing = hmc\n'
+            'hmc_host = hmc.example.com\nhmc_userid = ops\nhmc_password = x\n'
+            'lpars_file = %s\n\n[nova]\n%s' % (partners_file, lpars,
+                                               self.admin_token())))
+
+    def check(self, partners, placement_client=None, **options):
+        return runner.run(runner.CheckOptions(
+            nova_conf=self.nova_conf(), hook_conf=self.hook_conf(partners),
+            systemd_dirs=[self.units], **options), placement_client)
+
+    def placement_client(self):
+        return nova.NovaClient(client.connection(self)).placement_client()
+
+    def not_ok(self, report, check):
+        return [f for f in report.by_check(check) if f.severity != findings.OK]
+
+
+class ProblemCloudTest(_CheckCloud):
+    """A host without agent, and standby hosts the partners leave out."""
+
+    HOSTS = HOSTS + [cloud.SimHost('bare')]
+
+    def test_hosts_without_traits_and_a_standby_without_partner(self):
+        report = self.check({'cpc1-lpar1': 'cpc2-standby'},
+                            self.placement_client())
+        [traits] = self.not_ok(report, 'topology-traits')
+        self.assertEqual(findings.WARNING, traits.severity)
+        self.assertIn('1 of 5 compute nodes have no CUSTOM_ZHA_CPC_* trait: bare',
+                      traits.message)
+        [partner] = self.not_ok(report, 'standby-partners')
+        self.assertEqual(findings.WARNING, partner.severity)
+        self.assertIn('standby host(s) cpc1-standby are nobody\'s partner',
+                      partner.message)
+        self.assertIn('5 compute nodes, 4 with ZHA traits',
+                      report.by_check('placement-reachable')[0].message)
+        self.assertEqual(0, report.errors, report.to_text())
+        self.assertEqual(0, report.exit_status)
+
+    def test_partner_on_the_same_cpc_is_an_error(self):
+        report = self.check({'cpc1-lpar1': 'cpc1-standby',
+                             'cpc2-lpar1': 'cpc2-standby'},
+                            self.placement_client())
+        errors = [f for f in report.findings if f.severity == findings.ERROR]
+        self.assertEqual(
+            ['cpc1-lpar1 and its partner cpc1-standby are both on CPC Z1',
+             'cpc2-lpar1 and its partner cpc2-standby are both on CPC Z2'],
+            [f.message.split(':')[0] for f in errors])
+        self.assertEqual({'standby-partners'}, {f.check for f in errors})
+        self.assertEqual(1, report.exit_status)
+
+
+class HealthyCloudTest(_CheckCloud):
+    """Every host published by its agent, each primary's partner on the other CPC."""
+
+    HOSTS = HOSTS
+
+    def test_healthy_config_has_no_error_nor_warning(self):
+        for unit in ('zha-trait-agent.service', 'zha-evacuate-watch.service'):
+            shutil.copy(os.path.join(ROOT, 'etc', 'systemd', unit), self.units)
+        agent = self.write('zha-trait-agent.conf', (
+            '[zha_agent]\nconsistency_groups_file = %s\n\n[placement]\n%s' % (
+                os.path.join(agents.fixtures_root(), 'healthy', 'etc',
+                             'zha-scheduler', 'consistency-groups.yaml'),
+                self.admin_token())))
+        # No client given: the check builds it from nova.conf's [placement].
+        report = self.check(CROSS_CPC, agent_conf=agent)
+        self.assertEqual((0, 0), (report.errors, report.warnings), report.to_text())
+        self.assertEqual(0, report.exit_status)
+        self.assertIn('4 compute nodes, 4 with ZHA traits',
+                      report.by_check('placement-reachable')[0].message)
+        self.assertIn('maps 2 primaries to 2 standby hosts',
+                      report.by_check('standby-partners')[0].message)
+        self.assertEqual(
+            ['skipped: nova-compute.service / openstack-nova-compute.service '
+             'not installed in %s' % self.units,
+             'zha-trait-agent.service: Restart=on-failure',
+             'zha-evacuate-watch.service: Restart=on-failure'],
+            [f.message.split(' (')[0] for f in report.by_check('restart-policy')])
+
+
+class CheckCliTest(base.BaseTestCase):
+    """``zha-scheduler check --skip-placement`` as a process: exit statuses."""
+
+    def setUp(self):
+        super().setUp()
+        self.tmp = self.useFixture(fixtures.TempDir()).path
+
+    def nova_conf(self, text):
+        path = os.path.join(self.tmp, 'nova.conf')
+        with open(path, 'w') as f:
+            f.write(text)
+        return path
+
+    def run_check(self, *args):
+        result = subprocess.run(
+            CHECK + ['--skip-placement', '--systemd-dir', self.tmp] + list(args),
+            capture_output=True, text=True, timeout=120)
+        self.assertNotIn('Traceback', result.stderr)
+        return result
+
+    def test_shipped_snippet_exits_0_with_warnings_only(self):
+        result = self.run_check('--nova-conf', self.nova_conf(_snippet()))
+        self.assertEqual(0, result.returncode, result.stdout + result.stderr)
+        self.assertEqual('0 errors, 1 warnings', result.stdout.splitlines()[-1])
+        self.assertIn('WARNING  resume-guests-state:', result.stdout)
+        self.assertEqual('', result.stderr)
+
+    def test_anti_affinity_filter_removed_exits_1(self):
+        result = self.run_check('--nova-conf', self.nova_conf(
+            _snippet().replace('ServerGroupAntiAffinityFilter,', '')))
+        self.assertEqual(1, result.returncode, result.stdout + result.stderr)
+        self.assertIn('ERROR  anti-affinity-filter:', result.stdout)
+        self.assertIn('    fix: add ServerGroupAntiAffinityFilter', result.stdout)
+
+    def test_unreadable_config_and_usage_errors_exit_2(self):
+        missing = os.path.join(self.tmp, 'missing.conf')
+        result = self.run_check('--nova-conf', missing)
+        self.assertEqual(2, result.returncode)
+        self.assertEqual('zha-scheduler check: error: cannot read %s: No such '
+                         'file or directory\n' % missing, result.stderr)
+        self.assertEqual('', result.stdout)
+        garbage = self.nova_conf('this is not an ini file\n')
+        result = self.run_check('--nova-conf', garbage)
+        self.assertEqual(2, result.returncode)
+        self.assertEqual(1, len(result.stderr.splitlines()), result.stderr)
+        self.assertIn(garbage, result.stderr)
+        result = self.run_check('--format', 'xml')
+        self.assertEqual(2, result.returncode)

@@ -1,0 +1,53 @@
+"""Shared set-up of the check's unit tests: temporary config files."""
+
+import os
+
+import fixtures
+from oslotest import base
+
+from zha_scheduler.check import findings
+from zha_scheduler.check import nova_conf
+from zha_scheduler.sim import nova_conf as sim_nova_conf
+
+
+def snippet() -> str:
+    """The shipped nova.conf snippet: the configuration the README asks for."""
+    with open(sim_nova_conf.snippet_path()) as f:
+        return f.read()
+
+
+class CheckTestCase(base.BaseTestCase):
+    """A temporary directory for config files, and finding helpers."""
+
+    def setUp(self):
+        super().setUp()
+        self.tmp = self.useFixture(fixtures.TempDir()).path
+
+    def write(self, name, text):
+        path = os.path.join(self.tmp, name)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, 'w') as f:
+            f.write(text)
+        return path
+
+    def nova(self, text=None, replace=()):
+        """nova.conf from the snippet (or ``text``), with replacements."""
+        text = snippet() if text is None else text
+        for old, new in replace:
+            self.assertIn(old, text)
+            text = text.replace(old, new)
+        return nova_conf.load(self.write('nova.conf', text))
+
+    def only(self, found, check, severity=None):
+        """The single finding of ``check``, checking its severity."""
+        matching = [f for f in found if f.check == check]
+        self.assertEqual(1, len(matching), matching)
+        if severity is not None:
+            self.assertEqual(severity, matching[0].severity, matching[0])
+        return matching[0]
+
+    def severities(self, found, check):
+        return [f.severity for f in found if f.check == check]
+
+    def errors(self, found):
+        return [f for f in found if f.severity == findings.ERROR]

@@ -1,0 +1,78 @@
+"""Unit tests of ``zha-scheduler check`` run in-process: output and exit status."""
+
+import io
+import json
+import os
+from contextlib import redirect_stderr
+from contextlib import redirect_stdout
+
+import fixtures
+
+from tests.unit.check import helpers
+from zha_scheduler.cmd import manage
+
+
+class CheckCliTest(helpers.CheckTestCase):
+
+    def setUp(self):
+        super().setUp()
+        # The CLI quietens process-wide logging and warnings: not here.
+        self.useFixture(fixtures.MonkeyPatch(
+            'zha_scheduler.cmd.commands.check._quiet', lambda: None))
+        self.units = os.path.join(self.tmp, 'units')
+        os.mkdir(self.units)
+
+    def main(self, nova_text, *args):
+        nova = self.write('nova.conf', nova_text)
+        out, err = io.StringIO(), io.StringIO()
+        with redirect_stdout(out), redirect_stderr(err):
+            try:
+                status = manage.main(['check', '--nova-conf', nova, '--skip-placement',
+                                      '--systemd-dir', self.units] + list(args))
+            except SystemExit as exc:  # argparse's usage errors
+                status = exc.code
+        return status, out.getvalue(), err.getvalue()
+
+    def test_good_config_exits_0(self):
+        status, out, err = self.main(helpers.snippet())
+        self.assertEqual(0, status, out)
+        self.assertEqual('', err)
+        self.assertEqual('0 errors, 1 warnings', out.splitlines()[-1])
+
+    def test_error_exits_1_with_fix_lines(self):
+        status, out, _ = self.main(helpers.snippet().replace(
+            'available_filters = nova.scheduler.filters.all_filters\n', ''))
+        self.assertEqual(1, status)
+        lines = out.splitlines()
+        index = next(i for i, line in enumerate(lines)
+                     if line.startswith('ERROR  nova-filters-kept: '))
+        self.assertTrue(lines[index + 1].startswith('    fix: add "available_filters'))
+
+    def test_json_output(self):
+        status, out, _ = self.main(helpers.snippet(), '--format', 'json')
+        data = json.loads(out)
+        self.assertEqual(0, status)
+        self.assertEqual((0, 1), (data['errors'], data['warnings']))
+        self.assertEqual({'check', 'severity', 'message', 'fix'},
+                         set(data['findings'][0]))
+        checks = [f['check'] for f in data['findings']]
+        for check in ('filters-loadable', 'filters-enabled', 'nova-filters-kept',
+                      'weighers-enabled', 'anti-affinity-filter', 'filter-order',
+                      'placement-reachable', 'topology-traits', 'standby-partners',
+                      'resume-guests-state', 'restart-policy', 'agent-config',
+                      'hook-config'):
+            self.assertIn(check, checks)
+
+    def test_missing_or_broken_files_exit_2_with_one_line(self):
+        status, out, err = self.main(helpers.snippet(), '--hook-conf',
+                                     os.path.join(self.tmp, 'none.conf'))
+        self.assertEqual(2, status)
+        self.assertEqual('', out)
+        self.assertEqual('zha-scheduler check: error: cannot read %s/none.conf: No '
+                         'such file or directory\n' % self.tmp, err)
+        status, _, err = self.main('[filter_scheduler]\nno equals sign\n')
+        self.assertEqual(2, status)
+        self.assertEqual(1, len(err.splitlines()))
+
+    def test_usage_error_exits_2(self):
+        self.assertEqual(2, self.main(helpers.snippet(), '--format', 'xml')[0])

@@ -1,0 +1,119 @@
+"""Unit tests of placement-reachable and topology-traits on a fake Placement."""
+
+from urllib import parse
+
+from tests.unit import zha_fakes
+from tests.unit.check import helpers
+from zha_scheduler import traits
+from zha_scheduler.check import findings
+from zha_scheduler.check import placement_checks
+
+COMPUTE_NODE = 'COMPUTE_NODE'
+
+
+def _host(name, cpc=None, site=None, standby=False, compute=True):
+    found = [COMPUTE_NODE] if compute else []
+    if cpc:
+        found.append(traits.cpc_trait(cpc))
+    if site:
+        found.append(traits.site_trait(site))
+    if standby:
+        found.append(traits.STANDBY)
+    return {'uuid': zha_fakes.host_uuid(name), 'name': name, 'traits': found}
+
+
+class FakePlacement(zha_fakes.FakePlacementClient):
+    """Also lists every provider, as roots, for GET /resource_providers."""
+
+    def get(self, url, version=None):
+        split = parse.urlsplit(url)
+        if split.path == '/resource_providers' and not split.query:
+            self.calls.append((url, version))
+            return zha_fakes.FakeResponse(body={'resource_providers': [
+                {'uuid': p['uuid'], 'name': p['name'],
+                 'root_provider_uuid': p['uuid']} for p in self.providers]})
+        return super().get(url, version)
+
+
+class Unreachable:
+
+    def get(self, url, version=None):
+        raise ConnectionError('Unable to establish connection to '
+                              'http://placement:8778/:\n  refused')
+
+
+class PlacementChecksTest(helpers.CheckTestCase):
+
+    def check(self, client, *replace):
+        found, view = placement_checks.check_placement(self.nova(None, replace), client)
+        return found, view
+
+    def test_hosts_without_cpc_trait_are_listed(self):
+        hosts = [_host('lpar1', 'Z1'), _host('lpar2', 'Z2', standby=True)]
+        hosts += [_host('bare%02d' % i) for i in range(12)]
+        found, view = self.check(FakePlacement(hosts))
+        self.assertIn('14 compute nodes, 2 with ZHA traits',
+                      self.only(found, 'placement-reachable', findings.OK).message)
+        warning = self.only(found, 'topology-traits', findings.WARNING)
+        self.assertIn('12 of 14 compute nodes have no CUSTOM_ZHA_CPC_* trait: '
+                      'bare00, bare01, bare02', warning.message)
+        self.assertIn('bare09 (+2 more)', warning.message)
+        self.assertIn('zha-trait-agent', warning.fix)
+        self.assertEqual({'lpar2'}, view.standby_names())
+
+    def test_all_hosts_with_traits_on_two_cpcs_is_ok(self):
+        found, _ = self.check(FakePlacement([_host('a', 'Z1'), _host('b', 'Z2')]))
+        self.assertEqual('all 2 compute nodes carry a CPC trait (2 CPCs)',
+                         self.only(found, 'topology-traits', findings.OK).message)
+
+    def test_one_cpc_only_is_a_warning(self):
+        found, _ = self.check(FakePlacement([_host('a', 'Z1'), _host('b', 'Z1')]))
+        warning = self.only(found, 'topology-traits', findings.WARNING)
+        self.assertIn('every compute node with a CPC trait is on CPC Z1',
+                      warning.message)
+
+    def test_site_traits_are_checked_when_spreading_over_sites(self):
+        client = FakePlacement([_host('a', 'Z1', 'DC1'), _host('b', 'Z2')])
+        found, _ = self.check(client, ('spread_domain = cpc', 'spread_domain = site'))
+        warning = self.only(found, 'topology-traits', findings.WARNING)
+        self.assertIn('1 of 2 compute nodes have no CUSTOM_ZHA_SITE_* trait: b',
+                      warning.message)
+
+    def test_root_providers_when_none_is_marked_compute_node(self):
+        client = FakePlacement([_host('a', 'Z1', compute=False),
+                                _host('b', compute=False)])
+        found, view = self.check(client)
+        self.assertEqual({'a', 'b'}, view.names())
+        self.only(found, 'topology-traits', findings.WARNING)
+
+    def test_unreachable_placement_is_an_error_in_one_line(self):
+        found, view = self.check(Unreachable())
+        self.assertIsNone(view)
+        error = self.only(found, 'placement-reachable', findings.ERROR)
+        self.assertEqual('Placement cannot be read: Unable to establish connection '
+                         'to http://placement:8778/: refused', error.message)
+        self.assertIn('[placement]', error.fix)
+        self.assertIn('skipped', self.only(found, 'topology-traits').message)
+
+    def test_http_error_is_an_error(self):
+        client = FakePlacement([_host('a', 'Z1')], errors={'/traits': 503})
+        error = self.only(self.check(client)[0], 'placement-reachable',
+                          findings.ERROR)
+        self.assertIn('returned 503: error 503', error.message)
+
+    def test_no_auth_in_nova_conf_is_an_error(self):
+        found, _ = self.check(None)
+        error = self.only(found, 'placement-reachable', findings.ERROR)
+        self.assertIn('[placement] auth_type is not set', error.message)
+
+    def test_unknown_auth_plugin_is_an_error(self):
+        nova = self.nova(helpers.snippet() + '[placement]\nauth_type = pasword\n')
+        found, _ = placement_checks.check_placement(nova)
+        error = self.only(found, 'placement-reachable', findings.ERROR)
+        self.assertIn('auth_type = pasword is not a keystoneauth plugin', error.message)
+
+    def test_skip(self):
+        found, view = placement_checks.check_placement(self.nova(), skip=True)
+        self.assertIsNone(view)
+        self.assertEqual(['skipped: --skip-placement'] * 2,
+                         [f.message for f in found])

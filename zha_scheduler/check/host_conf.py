@@ -1,0 +1,65 @@
+"""restart-policy: systemd restarts the daemons HA depends on when they die.
+
+The white paper's "critical daemons" advice: each service's unit says when
+systemd restarts it. A unit not installed where the check runs is skipped:
+nova-compute and the agent run on compute hosts, the watch on a controller.
+"""
+
+from collections.abc import Sequence
+
+from zha_scheduler.check import findings
+from zha_scheduler.check import systemd
+from zha_scheduler.check.findings import Finding
+
+CHECK = 'restart-policy'
+#: Values that restart a service that crashed or was killed.
+RESTARTING = ('always', 'on-failure', 'on-abnormal')
+
+#: (unit names, any of which; what a dead one costs).
+UNITS: tuple[tuple[tuple[str, ...], str], ...] = (
+    (('nova-compute.service', 'openstack-nova-compute.service'),
+     'Nova then reports the host down, and zha-evacuate would evacuate guests '
+     'that still run there'),
+    (('zha-trait-agent.service',),
+     'the host\'s ZHA traits go stale: a failed path or bond slave is not '
+     'published'),
+    (('zha-evacuate-watch.service',),
+     'the guests of failed LPARs are no longer restarted on their standby'),
+)
+
+
+def check_restart(dirs: Sequence[str]) -> list[Finding]:
+    """One finding per daemon: its effective ``Restart=``, or why skipped."""
+    result = []
+    for names, cost in UNITS:
+        result.append(_check_unit(names, cost, dirs))
+    return result
+
+
+def _check_unit(names: tuple[str, ...], cost: str,
+                dirs: Sequence[str]) -> Finding:
+    for unit in names:
+        try:
+            setting = systemd.service_setting(unit, dirs)
+        except OSError as exc:
+            return findings.warning(
+                CHECK, 'cannot read the unit files of %s: %s'
+                % (unit, exc.strerror or exc),
+                'run the check as a user that can read %s' % ', '.join(dirs))
+        if setting is None:
+            continue
+        if setting.masked:
+            return findings.skipped(CHECK, '%s is masked' % unit)
+        where = ('set in %s' % setting.source if setting.source else
+                 'systemd\'s default: %s does not set it' % setting.path)
+        if setting.value in RESTARTING:
+            return findings.ok(CHECK, '%s: Restart=%s (%s)'
+                               % (unit, setting.value, where))
+        return findings.warning(
+            CHECK, '%s: Restart=%s (%s): when it dies systemd leaves it dead; %s'
+            % (unit, setting.value, where, cost),
+            'add a drop-in %s/%s.d/restart.conf with "[Service]" '
+            '"Restart=on-failure" "RestartSec=10", then run systemctl '
+            'daemon-reload' % (dirs[0], unit))
+    return findings.skipped(CHECK, '%s not installed in %s'
+                            % (' / '.join(names), ', '.join(dirs)))

@@ -1,0 +1,59 @@
+"""Run every check in order and collect the findings in one Report."""
+
+import dataclasses
+from collections.abc import Sequence
+from typing import Any
+
+from zha_scheduler.check import config_files
+from zha_scheduler.check import findings
+from zha_scheduler.check import host_conf
+from zha_scheduler.check import nova_conf
+from zha_scheduler.check import partners
+from zha_scheduler.check import placement_checks
+from zha_scheduler.check import scheduler_conf
+from zha_scheduler.check import systemd
+from zha_scheduler.check import tools_conf
+from zha_scheduler.check import weighers
+
+ConfigFileError = config_files.ConfigFileError
+
+
+@dataclasses.dataclass(frozen=True)
+class CheckOptions:
+    """What to check: the command line of ``zha-scheduler check``."""
+
+    nova_conf: str = '/etc/nova/nova.conf'
+    agent_conf: str | None = None
+    hook_conf: str | None = None
+    systemd_dirs: Sequence[str] = dataclasses.field(
+        default_factory=lambda: systemd.unit_dirs(systemd.ETC_DIR))
+    skip_placement: bool = False
+
+
+def run(options: CheckOptions, placement_client: Any = None) -> findings.Report:
+    """Run every check.
+
+    :param options: the files and directories to check.
+    :param placement_client: an object with ``get(url, version=...)``
+        (keystoneauth-style responses) to read Placement with; None builds
+        one from nova.conf's [placement] section.
+    :returns: the findings, in a stable order.
+    :raises ConfigFileError: a config file is missing, unreadable or not an
+        ini file (every file is read before any check runs).
+    """
+    nova = nova_conf.load(options.nova_conf)
+    agent = tools_conf.load_agent(options.agent_conf) if options.agent_conf else None
+    hook = tools_conf.load_hook(options.hook_conf) if options.hook_conf else None
+    report = findings.Report()
+    report.add(nova_conf.check_files(nova))
+    report.add(scheduler_conf.check_filters(nova))
+    report.add(weighers.check_weighers(nova))
+    placement_found, view = placement_checks.check_placement(
+        nova, placement_client, skip=options.skip_placement)
+    report.add(placement_found)
+    report.add(partners.check_partners(hook, view))
+    report.add(tools_conf.check_agent(agent))
+    report.add(tools_conf.check_hook(hook))
+    report.add(nova_conf.resume_guests_state(nova))
+    report.add(host_conf.check_restart(options.systemd_dirs))
+    return report

@@ -1,0 +1,68 @@
+"""``zha-scheduler check``: report what keeps zha-scheduler from working, with fixes."""
+
+import argparse
+import logging
+import sys
+import warnings
+from typing import Any
+
+EXIT_USAGE = 2
+
+
+def add_parser(commands: Any) -> None:
+    check = commands.add_parser(
+        'check', help='check nova.conf, the agent\'s and the hook\'s config, '
+        'Placement and systemd units; print each problem with its fix',
+        description='Reads nova.conf (and the zha-trait-agent / zha-evacuate '
+        'config files when given) and reports, one line each, what keeps '
+        'zha-scheduler from working, with the fix. Run it in '
+        'nova-scheduler\'s Python environment: filters and weighers are '
+        'loaded as nova-scheduler loads them. Exit status: 0 no error '
+        '(warnings allowed), 1 at least one error, 2 usage error or a config '
+        'file that cannot be read.')
+    check.add_argument('--nova-conf', default='/etc/nova/nova.conf',
+                       metavar='PATH',
+                       help='nova.conf to check; its nova.conf.d directory is '
+                       'read too when there is one (default: %(default)s)')
+    check.add_argument('--agent-conf', metavar='PATH',
+                       help='zha-trait-agent config file to check')
+    check.add_argument('--hook-conf', metavar='PATH',
+                       help='zha-evacuate config file to check (with its '
+                       'partners_file)')
+    check.add_argument('--systemd-dir', default='/etc/systemd/system',
+                       metavar='DIR',
+                       help='systemd unit directory; <root>/usr/lib/systemd/'
+                       'system is read after <root>/etc/systemd/system '
+                       '(default: %(default)s)')
+    check.add_argument('--skip-placement', action='store_true',
+                       help='do not contact Placement (no topology-traits '
+                       'check; standby-partners checks the file only)')
+    check.add_argument('--format', choices=('text', 'json'), default='text')
+    check.set_defaults(func=_check)
+
+
+def _quiet() -> None:
+    # The findings say everything; library log lines and eventlet's
+    # deprecation notice (imported with Nova) would only clutter stderr.
+    logging.getLogger().addHandler(logging.NullHandler())
+    logging.getLogger().setLevel(logging.CRITICAL)
+    warnings.filterwarnings('ignore', message=r'\s*Eventlet is deprecated')
+    warnings.filterwarnings('ignore', category=DeprecationWarning)
+
+
+def _check(args: argparse.Namespace) -> int:
+    _quiet()
+    from zha_scheduler.check import runner
+    from zha_scheduler.check import systemd
+    options = runner.CheckOptions(
+        nova_conf=args.nova_conf, agent_conf=args.agent_conf,
+        hook_conf=args.hook_conf,
+        systemd_dirs=systemd.unit_dirs(args.systemd_dir),
+        skip_placement=args.skip_placement)
+    try:
+        report = runner.run(options)
+    except runner.ConfigFileError as exc:
+        print('zha-scheduler check: error: %s' % exc, file=sys.stderr)
+        return EXIT_USAGE
+    print(report.to_json() if args.format == 'json' else report.to_text())
+    return report.exit_status
