@@ -46,7 +46,7 @@ class CapacityTest(cloud.SimulatedCloud):
         self.conn = client.connection(self)
         # The command builds its Connection from [nova]; hand it ours.
         self.useFixture(fixtures.MonkeyPatch(
-            'zha_scheduler.evacuate.factory.connection_from_conf',
+            'zha_scheduler.cmd.commands._insight.connection',
             lambda conf: self.conn))
 
     def command(self):
@@ -160,5 +160,5 @@ class CapacityTest(cloud.SimulatedCloud):
                                collect.collect, self.conn)
         status, err = self.command()
         self.assertEqual(2, status)
-        self.assertEqual(['zha-scheduler capacity: error: reading the cloud failed: '
+        self.assertEqual(['zha-scheduler capacity: reading the cloud failed: '
                           'Placement went away'], err.splitlines())

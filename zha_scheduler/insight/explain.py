@@ -92,15 +92,21 @@ def _capture() -> Iterator[_Records]:
     saved = []
     for name in _REASON_LOGGERS:
         logger = std_logging.getLogger(name)
-        saved.append((logger, logger.level))
+        saved.append((logger, logger.level, logger.propagate))
+        # The DEBUG flood is for us alone; warnings are passed on below.
         logger.setLevel(std_logging.DEBUG)
+        logger.propagate = False
         logger.addHandler(handler)
     try:
         yield handler
     finally:
-        for logger, level in saved:
+        for logger, level, propagate in saved:
             logger.removeHandler(handler)
             logger.setLevel(level)
+            logger.propagate = propagate
+        for record in handler.records:
+            if record.levelno >= std_logging.WARNING:
+                std_logging.getLogger(record.name).handle(record)
 
 
 def _label(state: Any) -> str:

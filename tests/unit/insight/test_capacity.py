@@ -320,7 +320,7 @@ class CommandTest(base.BaseTestCase):
             status, out, err = self.main(*args)
             self.assertEqual(2, status, args)
             self.assertEqual(('', 1), (out, len(err.splitlines())), (args, err))
-            self.assertTrue(err.startswith('zha-scheduler capacity: error: '), err)
+            self.assertTrue(err.startswith('zha-scheduler capacity: '), err)
             self.assertNotIn('Traceback', err)
 
     def test_usage_error_exits_2(self):

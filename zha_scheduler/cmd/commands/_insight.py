@@ -53,7 +53,7 @@ def load_conf(args: argparse.Namespace) -> Any:
     try:
         conf([], project='nova', default_config_files=files, default_config_dirs=[])
         # Read the options now: a bad value raises here, not in the middle.
-        for group in ('filter_scheduler', 'zha_scheduler'):
+        for group in ('filter_scheduler', 'zha_scheduler', 'zha_evacuate'):
             [conf[group][name] for name in conf[group]]
     except cfg.ConfigFilesNotFoundError as exc:
         raise UsageError('cannot read %s' % ', '.join(exc.config_files)) from None

@@ -6,15 +6,9 @@ is not, 2 usage, configuration, snapshot or connection error.
 
 import argparse
 import json
-import sys
 from typing import Any
 
-EXIT_OK, EXIT_SHORT, EXIT_USAGE = 0, 1, 2
-_PROG = 'zha-scheduler capacity'
-
-
-class _UsageError(Exception):
-    """Configuration, input or connection problem: exit 2 with one line."""
+from zha_scheduler.cmd.commands import _insight
 
 
 def add_parser(commands: Any) -> None:
@@ -26,73 +20,42 @@ def add_parser(commands: Any) -> None:
         'and disk in Placement for all its instances; then, for each CPC, '
         'whether the cloud survives the failure of all its LPARs at once. '
         'Exit status 1 when something cannot be absorbed.')
-    parser.add_argument('--config-file', action='append', default=[],
-                        metavar='FILE', help='zha-evacuate style config: [nova] '
-                        'credentials and [zha_evacuate] partners_file (repeatable)')
-    parser.add_argument('--snapshot', metavar='FILE',
-                        help='read a saved snapshot instead of the live cloud')
+    _insight.add_source_arguments(parser)
     parser.add_argument('--partners', metavar='FILE',
                         help='primary -> standby YAML (default: [zha_evacuate] '
-                        'partners_file)')
-    parser.add_argument('--format', choices=('table', 'json'), default='table')
+                        'partners_file of the config files)')
     parser.set_defaults(func=run)
 
 
-def _conf(config_files: list[str]) -> Any:
-    from oslo_config import cfg
-
-    from zha_scheduler.conf import evacuate as evacuate_conf
-    conf = cfg.ConfigOpts()
-    evacuate_conf.register_opts(conf)
-    evacuate_conf.register_nova_opts(conf)
-    args = [a for path in config_files for a in ('--config-file', path)]
-    conf(args, project='zha-scheduler', prog=_PROG)
-    # Bad values surface on access: read them now, inside the error handling.
-    for opt in evacuate_conf.evacuate_opts:
-        getattr(conf.zha_evacuate, opt.dest)
-    return conf
-
-
-def _inputs(args: argparse.Namespace, conn: Any) -> tuple[Any, dict[str, str]]:
-    """The snapshot and the partners map, or _UsageError."""
+def _partners(path: str | None) -> dict[str, str]:
     import yaml
-    from keystoneauth1 import exceptions as ks_exceptions
-    from oslo_config import cfg
 
     from zha_scheduler.evacuate import plan
-    from zha_scheduler.insight import collect
-    from zha_scheduler.insight import snapshot
     try:
-        conf = _conf(args.config_file)
-        partners = plan.load_partners(args.partners or conf.zha_evacuate.partners_file)
-        if args.snapshot:
-            return snapshot.load(args.snapshot), partners
-        if conn is None:
-            from zha_scheduler.evacuate import factory
-            conn = factory.connection_from_conf(conf)
-        return collect.collect(conn), partners
-    except (cfg.Error, ks_exceptions.ClientException, snapshot.SnapshotError,
-            collect.CollectError, OSError, ValueError, yaml.YAMLError) as exc:
-        raise _UsageError(str(exc).strip().splitlines()[0] if str(exc).strip()
-                          else type(exc).__name__) from None
+        return plan.load_partners(path)
+    except (OSError, ValueError, yaml.YAMLError) as exc:
+        raise _insight.UsageError('cannot use partners file %s: %s' % (
+            path, str(exc).strip().splitlines()[0] if str(exc).strip() else
+            type(exc).__name__)) from None
 
 
 def run(args: argparse.Namespace, conn: Any = None) -> int:
     """Run the check; ``conn`` replaces the one built from [nova] (tests)."""
     from zha_scheduler.insight import capacity
+
+    _insight.quiet_logs()
     try:
-        snap, partners = _inputs(args, conn)
-    except _UsageError as exc:
-        print('%s: error: %s' % (_PROG, exc), file=sys.stderr)
-        return EXIT_USAGE
-    except SystemExit as exc:  # oslo.config's own --help or usage error
-        return EXIT_OK if exc.code in (0, None) else EXIT_USAGE
+        conf = _insight.load_conf(args)
+        partners = _partners(args.partners or conf.zha_evacuate.partners_file)
+        snap = _insight.read_snapshot(args, conf, conn)
+    except _insight.UsageError as exc:
+        return _insight.fail('capacity', exc)
     report = capacity.capacity(snap, partners)
     if args.format == 'json':
         print(json.dumps(report.to_dict(), indent=2, sort_keys=True))
     else:
         print(render(report))
-    return EXIT_OK if report.ok else EXIT_SHORT
+    return _insight.EXIT_OK if report.ok else _insight.EXIT_FOUND
 
 
 _UNITS = (('VCPU', '%d vCPU'), ('MEMORY_MB', '%d MB'), ('DISK_GB', '%d GB'))

@@ -1,0 +1,200 @@
+"""Unit tests of explain: Nova's pipeline replayed over a hand-built snapshot."""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import uuid
+
+import nova.conf
+from nova import test
+
+from zha_scheduler import members
+from zha_scheduler import placement
+from zha_scheduler import traits
+from zha_scheduler.cmd.commands import explain as explain_cmd
+from zha_scheduler.insight import explain
+from zha_scheduler.insight import pipeline
+from zha_scheduler.insight import snapshot
+from zha_scheduler.sim import nova_conf
+
+CONF = nova.conf.CONF
+HA = snapshot.Flavor('ha', vcpus=2, ram=2048, disk=10, id='1',
+                     extra_specs={'zha:redundancy': 'required'})
+PLAIN = snapshot.Flavor('plain', vcpus=2, ram=2048, disk=10, id='2')
+
+
+def node_uuid(name):
+    return str(uuid.uuid5(uuid.NAMESPACE_DNS, name))
+
+
+def host(name, cpc, ram_used=0, degraded=False, standby=False, disabled=False, ram=16384):
+    names = [traits.cpc_trait(cpc), traits.STORAGE_REDUNDANT,
+             traits.NET_DEGRADED if degraded else traits.NET_REDUNDANT]
+    if standby:
+        names.append(traits.STANDBY)
+    return snapshot.Host(
+        name, name, node_uuid(name), traits=names,
+        inventories={'VCPU': snapshot.Inventory(16, allocation_ratio=4.0),
+                     'MEMORY_MB': snapshot.Inventory(ram, reserved=512),
+                     'DISK_GB': snapshot.Inventory(500)},
+        usages={'MEMORY_MB': ram_used}, service_disabled=disabled,
+        disabled_reason='maintenance' if disabled else None)
+
+
+def cloud(members_on=('cpc1-lpar1',)):
+    hosts = [host('cpc1-lpar1', 'Z1'), host('cpc1-lpar2', 'Z1'),
+             host('cpc2-lpar1', 'Z2', ram_used=4096), host('cpc2-lpar2', 'Z2'),
+             host('cpc3-lpar1', 'Z3', degraded=True), host('cpc3-standby', 'Z3', standby=True),
+             host('cpc4-lpar1', 'Z4', disabled=True), host('cpc5-lpar1', 'Z5', ram=2048)]
+    instances = [snapshot.Instance(node_uuid('m%d' % i), 'db-%d' % i, h, h, 'ACTIVE', PLAIN)
+                 for i, h in enumerate(members_on)]
+    group = snapshot.Group(node_uuid('g'), 'db', 'anti-affinity', [i.uuid for i in instances])
+    return snapshot.Snapshot(hosts, instances, [group], [HA, PLAIN])
+
+
+class ExplainTest(test.NoDBTestCase):
+
+    def setUp(self):
+        super().setUp()
+        nova_conf.apply_file(nova_conf.snippet_path(), self.flags)
+        self.addCleanup(placement.reset_view)
+
+    def explain(self, flavor=HA, group=True, snap=None, **kwargs):
+        snap = snap or cloud()
+        return explain.explain(snap, explain.Request(
+            flavor, group=snap.groups[0] if group else None, **kwargs), CONF)
+
+    def verdicts(self, result):
+        return {h.host: (h.rejected_by, h.rank) for h in result.hosts}
+
+    def test_every_host_has_its_verdict(self):
+        result = self.explain()
+        self.assertEqual({
+            'cpc1-lpar1': ('ServerGroupAntiAffinityFilter', None),
+            'cpc1-lpar2': ('ZhaFailureDomainFilter', None),
+            'cpc2-lpar1': (None, 2),
+            'cpc2-lpar2': (None, 1),
+            'cpc3-lpar1': ('ZhaRedundancyFilter', None),
+            'cpc3-standby': ('ZhaStandbyFilter', None),
+            'cpc4-lpar1': ('Placement', None),
+            'cpc5-lpar1': ('Placement', None),
+        }, self.verdicts(result))
+        self.assertEqual('cpc2-lpar2', result.chosen)
+        self.assertEqual(['cpc2-lpar2', 'cpc2-lpar1'], [h.host for h in result.hosts[:2]])
+
+    def test_reasons_are_the_filters_own_words(self):
+        reasons = {h.host: h.reason for h in self.explain().hosts}
+        self.assertIn('cpc Z1 already holds 1 members', reasons['cpc1-lpar2'])
+        self.assertIn('network degraded', reasons['cpc3-lpar1'])
+        self.assertNotIn('ram:', reasons['cpc3-lpar1'])  # HostState repr replaced
+        self.assertIn('standby', reasons['cpc3-standby'])
+        self.assertEqual('compute service is disabled (maintenance)', reasons['cpc4-lpar1'])
+        self.assertEqual('not enough MEMORY_MB (2048 requested, 1536 free)',
+                         reasons['cpc5-lpar1'])
+
+    def test_weights_per_weigher_add_up(self):
+        result = self.explain()
+        for verdict in result.hosts[:2]:
+            self.assertAlmostEqual(verdict.weight, sum(verdict.weights.values()))
+            self.assertIn('ZhaRedundancyWeigher', verdict.weights)
+        self.assertGreater(result.hosts[0].weights['RAMWeigher'],
+                           result.hosts[1].weights['RAMWeigher'])
+
+    def test_steps_count_hosts_left(self):
+        steps = [(s['step'], s['end']) for s in self.explain().steps]
+        self.assertEqual(('Placement', 6), steps[0])
+        self.assertEqual(('ZhaFailureDomainFilter', 2), steps[-1])
+
+    def test_no_valid_host(self):
+        result = self.explain(snap=cloud(members_on=('cpc2-lpar1', 'cpc1-lpar1')),
+                              hints={'zha_consistency_group': 'NOWHERE'})
+        self.assertIsNone(result.chosen)
+        self.assertEqual([], [h for h in result.hosts if h.rank])
+
+    def test_without_group_the_degraded_host_is_last_for_a_plain_flavor(self):
+        result = self.explain(flavor=PLAIN, group=False)
+        ranked = [h.host for h in result.hosts if h.rank]
+        self.assertEqual('cpc3-lpar1', ranked[-1])
+
+    def test_hint_changes_the_spread_level(self):
+        result = self.explain(hints={'zha_spread_domain': 'lpar'})
+        self.assertIsNone(self.verdicts(result)['cpc1-lpar2'][0])
+        self.assertEqual({'zha_spread_domain': 'lpar'}, result.request['hints'])
+
+    def test_the_scheduler_view_is_restored(self):
+        view = placement.TopologyView()
+        placement.set_view(view)
+        locator = members.get_locator()
+        self.explain()
+        self.assertIs(view, placement.get_view())
+        self.assertIs(locator, members.get_locator())
+
+    def test_unloadable_filter_is_a_pipeline_error(self):
+        self.flags(enabled_filters=['ComputeFilter', 'NoSuchFilter'], group='filter_scheduler')
+        error = self.assertRaises(pipeline.PipelineError, self.explain)
+        self.assertIn('NoSuchFilter', str(error))
+
+    def test_table_names_the_choice(self):
+        text = explain_cmd.render(self.explain(), CONF)
+        self.assertIn('Nova would choose cpc2-lpar2.', text)
+        self.assertIn('ZhaRedundancyFilter: cpc3-lpar1 fails redundancy check', text)
+
+
+class CommandTest(test.NoDBTestCase):
+    """The command as an operator runs it, in a process of its own."""
+
+    def run_cli(self, *args):
+        command = [os.path.join(os.path.dirname(sys.executable), 'zha-scheduler'), *args]
+        return subprocess.run(command, capture_output=True, text=True, timeout=120)
+
+    def setUp(self):
+        super().setUp()
+        self.dir = tempfile.mkdtemp()
+        self.addCleanup(subprocess.run, ['rm', '-rf', self.dir])
+        self.path = os.path.join(self.dir, 'snap.json')
+        snapshot.save(cloud(), self.path)
+        self.conf = nova_conf.snippet_path()
+
+    def test_json_output(self):
+        done = self.run_cli('explain', '--config-file', self.conf, '--snapshot', self.path,
+                            '--flavor', 'ha', '--group', 'db', '--format', 'json')
+        self.assertEqual(0, done.returncode, done.stderr)
+        self.assertEqual('cpc2-lpar2', json.loads(done.stdout)['chosen'])
+        self.assertEqual('', done.stderr)
+
+    def test_user_mistakes_exit_2_without_traceback(self):
+        bad_json = os.path.join(self.dir, 'bad.json')
+        with open(bad_json, 'w') as out:
+            out.write('{')
+        for args, message in (
+                (('--flavor', 'nope'), "no flavor 'nope'"),
+                (('--flavor', 'ha', '--group', 'nope'), "no server group 'nope'"),
+                (('--flavor', 'ha', '--hint', 'novalue'), "is not KEY=VALUE"),
+                (('--flavor', 'ha', '--image', 'x'), '--image reads the live cloud')):
+            done = self.run_cli('explain', '--config-file', self.conf,
+                                '--snapshot', self.path, *args)
+            self.assertEqual(2, done.returncode, args)
+            self.assertIn(message, done.stderr)
+            self.assertNotIn('Traceback', done.stderr)
+        done = self.run_cli('explain', '--config-file', self.conf, '--snapshot', bad_json,
+                            '--flavor', 'ha')
+        self.assertEqual(2, done.returncode)
+        self.assertIn('is not JSON', done.stderr)
+        done = self.run_cli('audit', '--config-file', '/nonexistent.conf',
+                            '--snapshot', self.path)
+        self.assertEqual(2, done.returncode)
+        self.assertIn('cannot read /nonexistent.conf', done.stderr)
+
+    def test_audit_exit_status(self):
+        done = self.run_cli('audit', '--config-file', self.conf, '--snapshot', self.path)
+        self.assertEqual(0, done.returncode, done.stdout + done.stderr)
+        broken = cloud(members_on=('cpc1-lpar1', 'cpc1-lpar2'))
+        snapshot.save(broken, self.path)
+        done = self.run_cli('audit', '--config-file', self.conf, '--snapshot', self.path,
+                            '--format', 'json')
+        self.assertEqual(1, done.returncode)
+        self.assertEqual(1, json.loads(done.stdout)['audit']['violations'])
+        done = self.run_cli('audit', '--snapshot', self.path, '--apply')
+        self.assertEqual(2, done.returncode)
