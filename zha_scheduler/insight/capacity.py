@@ -94,12 +94,10 @@ class _Item:
 class _Bin:
     """What one target host can still take."""
 
-    def __init__(self, host: snapshot.Host) -> None:
-        self.name = host.name
-        # An overcommitted host (usage above capacity) takes nothing, not less.
-        self.left = {rc: max(0, host.free(rc)) for rc in RESOURCES}
-        self.max_unit = {rc: inv.max_unit for rc, inv in host.inventories.items()
-                         if inv.max_unit is not None}
+    def __init__(self, name: str, left: dict[str, int], max_unit: dict[str, int]) -> None:
+        self.name = name
+        self.left = left
+        self.max_unit = max_unit
 
     def take(self, item: _Item) -> bool:
         for rc, n in item.needs.items():
@@ -150,6 +148,12 @@ class _Cloud:
         self.findings: list[Finding] = []
         self.partner = self._partners(partners, standby)
         self.items = self._items(snap)
+        targets = set(self.standbys) | set(self.partner.values())
+        # An overcommitted host (usage above capacity) takes nothing, not less.
+        self.free = {n: {rc: max(0, self.hosts[n].free(rc)) for rc in RESOURCES}
+                     for n in targets}
+        self.max_unit = {n: {rc: inv.max_unit for rc, inv in self.hosts[n].inventories.items()
+                             if inv.max_unit is not None} for n in targets}
 
     def _note(self, kind: str, host: str, message: str) -> None:
         self.findings.append(Finding(kind, host, message))
@@ -206,15 +210,15 @@ class _Cloud:
                 and (failed_cpc is None or self.cpc[s] != failed_cpc)]
         return (POOL, pool) if pool else (None, [])
 
-    def bins(self, names: Iterable[str]) -> list[_Bin]:
-        return [_Bin(self.hosts[n]) for n in names]
+    def bin(self, name: str) -> _Bin:
+        return _Bin(name, dict(self.free[name]), self.max_unit[name])
 
 
 def _verdict(cloud: _Cloud, primary: str) -> Verdict:
     kind, targets = cloud.targets(primary)
     items = cloud.items[primary]
-    bins = cloud.bins(targets)
-    free = _total(_Item(b.name, dict(b.left)) for b in bins)
+    bins = [cloud.bin(n) for n in targets]
+    free = _total(_Item(n, cloud.free[n]) for n in targets)
     unplaced = _pack(items, bins)
     demand = _total(items)
     return Verdict(host=primary, cpc=cloud.cpc[primary], target_kind=kind, targets=targets,
@@ -230,7 +234,8 @@ def _cpc_failure(cloud: _Cloud, cpc: str) -> CpcFailure:
     for primary in failed:
         _, targets = cloud.targets(primary, failed_cpc=cpc)
         for name in targets:
-            bins.setdefault(name, _Bin(cloud.hosts[name]))
+            if name not in bins:
+                bins[name] = cloud.bin(name)
         queues.setdefault(tuple(targets), []).extend(cloud.items[primary])
     # Partners (one target) first, as the hook sends each host's guests there
     # first; the pool then gets what the partners' load leaves of it.
@@ -240,8 +245,7 @@ def _cpc_failure(cloud: _Cloud, cpc: str) -> CpcFailure:
     everything = [i for items in queues.values() for i in items]
     demand = _total(everything)
     # The free capacity the failure can use, each target host counted once.
-    free = _total(_Item(name, {rc: max(0, cloud.hosts[name].free(rc)) for rc in RESOURCES})
-                  for name in bins)
+    free = _total(_Item(name, cloud.free[name]) for name in bins)
     return CpcFailure(cpc=cpc, hosts=failed, instances=len(everything),
                       unplaced=sorted(i.name for i in unplaced),
                       unplaced_demand=_total(unplaced),

@@ -1,0 +1,136 @@
+"""Unit tests of the synthetic snapshots used for scale tests."""
+
+import collections
+import json
+import re
+
+from oslotest import base
+
+from zha_scheduler.insight import snapshot
+from zha_scheduler.insight import synthetic
+
+
+def small(**kwargs):
+    args = dict(hosts=200, instances=2000, cpcs=10, sites=2)
+    args.update(kwargs)
+    return synthetic.synthetic(**args)
+
+
+class SyntheticTest(base.BaseTestCase):
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.snap = small()
+        cls.hosts = cls.snap.host_named()
+
+    def cpc_of(self, host_name):
+        return self.snap.profile(self.hosts[host_name]).cpc
+
+    def test_default_size(self):
+        snap = synthetic.synthetic()
+        self.assertEqual((5000, 50000), (len(snap.hosts), len(snap.instances)))
+        profiles = [snap.profile(h) for h in snap.hosts]
+        self.assertEqual(50, len({p.cpc for p in profiles}))
+        self.assertEqual({'DC1', 'DC2'}, {p.site for p in profiles})
+        standbys = collections.Counter(p.cpc for p in profiles if p.standby)
+        self.assertEqual((50, {1}), (len(standbys), set(standbys.values())))
+
+    def test_hosts_names_and_traits(self):
+        for host in self.snap.hosts:
+            self.assertRegex(host.name, r'^cpc\d\d-lpar\d\d\d$')
+        profiles = [self.snap.profile(h) for h in self.snap.hosts]
+        self.assertEqual(10, len({p.cpc for p in profiles}))
+        # Every CPC sits in one site, and every host is monitored.
+        sites = {(p.cpc, p.site) for p in profiles}
+        self.assertEqual(10, len(sites))
+        self.assertNotIn(None, {p.network for p in profiles} | {p.storage for p in profiles})
+        degraded = sum(p.network == 'degraded' or p.storage == 'degraded' for p in profiles)
+        self.assertTrue(0 < degraded < len(profiles) // 4, degraded)
+        self.assertTrue(any(p.consistency_groups for p in profiles))
+        self.assertIn('COMPUTE_VOLUME_EXTEND', self.snap.hosts[0].traits)
+        self.assertTrue(all(h.service_up and not h.service_disabled for h in self.snap.hosts))
+        bare = small(nova_traits=False, sites=0)
+        self.assertFalse(any(t.startswith('COMPUTE_') for h in bare.hosts for t in h.traits))
+        self.assertEqual({None}, {bare.profile(h).site for h in bare.hosts})
+
+    def test_deterministic_for_a_seed(self):
+        self.assertEqual(self.snap.to_dict(), small().to_dict())
+        self.assertNotEqual(self.snap.to_dict(), small(seed=7).to_dict())
+
+    def test_usages_are_the_instances_flavors_within_capacity(self):
+        used = {h.name: collections.Counter() for h in self.snap.hosts}
+        for inst in self.snap.instances:
+            used[inst.host].update(inst.flavor.resources)
+        for host in self.snap.hosts:
+            self.assertEqual({rc: used[host.name][rc] for rc in snapshot.RESOURCE_CLASSES},
+                             host.usages)
+            for rc in snapshot.RESOURCE_CLASSES:
+                self.assertGreaterEqual(host.free(rc), 0, (host.name, rc))
+
+    def test_no_instance_on_a_standby(self):
+        standbys = {h.name for h in self.snap.hosts if self.snap.profile(h).standby}
+        self.assertEqual(10, len(standbys))
+        self.assertEqual(set(), standbys & {i.host for i in self.snap.instances})
+
+    def test_flavors(self):
+        self.assertIn({'zha:redundancy': 'required'},
+                      [f.extra_specs for f in self.snap.flavors])
+        self.assertLessEqual({i.flavor.name for i in self.snap.instances},
+                             {f.name for f in self.snap.flavors})
+
+    def test_groups(self):
+        policies = collections.Counter(g.policy for g in self.snap.groups)
+        # 20% of 2000 instances in groups of 4, 5% in groups of 4, 2% in pairs.
+        self.assertEqual({'anti-affinity': 100, 'soft-anti-affinity': 25, 'affinity': 20},
+                         policies)
+        instances = self.snap.instances_by_uuid()
+        broken = on_degraded = 0
+        for group in self.snap.groups:
+            hosts = [instances[u].host for u in group.members]
+            self.assertEqual(4 if group.policy != 'affinity' else 2, len(hosts))
+            if group.policy == 'affinity':
+                self.assertEqual(1, len(set(hosts)))
+            if group.policy != 'anti-affinity':
+                continue
+            self.assertEqual(4, len(set(hosts)), group.name)
+            cpcs = [self.cpc_of(h) for h in hosts]
+            broken += len(set(cpcs)) < len(cpcs)
+            profiles = [self.snap.profile(self.hosts[h]) for h in hosts]
+            on_degraded += any('degraded' in (p.network, p.storage) for p in profiles)
+            self.assertEqual({'zha:redundancy': 'required'},
+                             instances[group.members[0]].flavor.extra_specs)
+        # 2% of 100 anti-affinity groups have two members on one CPC, 2% a
+        # member on a degraded host; the others are spread and healthy.
+        self.assertEqual((2, 2), (broken, on_degraded))
+
+    def test_broken_fraction(self):
+        snap = small(broken_fraction=0.5, group_size=3)
+        instances = snap.instances_by_uuid()
+        hosts = snap.host_named()
+        anti = [g for g in snap.groups if g.policy == 'anti-affinity']
+        broken = [g for g in anti
+                  if len({snap.profile(hosts[instances[u].host]).cpc for u in g.members}) < 3]
+        self.assertEqual((133, 67), (len(anti), len(broken)))
+
+    def test_round_trip(self):
+        data = json.loads(json.dumps(self.snap.to_dict()))
+        again = snapshot.Snapshot.from_dict(data)
+        self.assertEqual(self.snap.to_dict(), again.to_dict())
+        self.assertTrue(re.match(r'synthetic seed 42$', again.source))
+
+    def test_partners_are_standbys_of_the_next_cpc(self):
+        partners = synthetic.partners(self.snap)
+        primaries = [h.name for h in self.snap.hosts if not self.snap.profile(h).standby]
+        self.assertEqual(sorted(primaries), sorted(partners))
+        for primary, partner in partners.items():
+            self.assertTrue(self.snap.profile(self.hosts[partner]).standby)
+            self.assertNotEqual(self.cpc_of(primary), self.cpc_of(partner))
+        self.assertEqual('cpc02-lpar020', partners['cpc01-lpar001'])
+        self.assertEqual('cpc01-lpar020', partners['cpc10-lpar001'])
+
+    def test_impossible_sizes(self):
+        self.assertRaises(ValueError, synthetic.synthetic, hosts=10, cpcs=10)
+        self.assertRaises(ValueError, synthetic.synthetic, group_size=1)
+        self.assertRaisesRegex(ValueError, 'do not fit', synthetic.synthetic,
+                               hosts=4, cpcs=2, instances=2000)

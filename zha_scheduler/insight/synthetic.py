@@ -1,0 +1,204 @@
+"""Synthetic snapshots of a large IBM Z cloud, for scale tests and benchmarks.
+
+Deterministic for a seed: the same arguments always give the same snapshot.
+Every CPC has one standby LPAR (no instance on it) and primaries with ZHA
+traits as the host agent writes them; usages are the sum of the flavors of
+the instances placed, and no host is allocated beyond its capacity.
+"""
+
+import dataclasses
+import random
+import uuid
+from collections.abc import Sequence
+
+from zha_scheduler import traits
+from zha_scheduler.insight import snapshot
+
+FLAVORS = (
+    # flavor, share of the ungrouped instances
+    (snapshot.Flavor('z.small', vcpus=2, ram=4096, disk=20, id='1'), 35),
+    (snapshot.Flavor('z.medium', vcpus=4, ram=8192, disk=40, id='2'), 30),
+    (snapshot.Flavor('z.large', vcpus=8, ram=16384, disk=80, id='3'), 15),
+    (snapshot.Flavor('z.xlarge', vcpus=16, ram=65536, disk=100, id='4'), 5),
+    (snapshot.Flavor('z.ha.medium', vcpus=4, ram=8192, disk=40, id='5',
+                     extra_specs={'zha:redundancy': 'required'}), 10),
+    (snapshot.Flavor('z.db.large', vcpus=8, ram=32768, disk=80, id='6',
+                     extra_specs={'zha:redundancy': 'preferred',
+                                  'zha:consistency_group': 'DB2PROD'}), 5),
+)
+HA_FLAVOR = FLAVORS[4][0]
+CONSISTENCY_GROUPS = ('DB2PROD', 'SAPPRD', 'MQHA')
+# What the libvirt driver reports on s390x; only for realism, nothing reads them.
+NOVA_TRAITS = ('COMPUTE_NET_ATTACH_INTERFACE', 'COMPUTE_VOLUME_ATTACH_WITH_TAG',
+               'COMPUTE_VOLUME_EXTEND', 'COMPUTE_IMAGE_TYPE_QCOW2', 'COMPUTE_IMAGE_TYPE_RAW')
+MACHINE_TYPES = ('3931', '3932', '8561')
+DEGRADED_FRACTION = 0.05
+# Shares of the instances that are members of each kind of server group.
+ANTI_AFFINITY_SHARE, SOFT_SHARE, AFFINITY_SHARE = 0.20, 0.05, 0.02
+# Anti-affinity groups that keep a member on a degraded host.
+ON_DEGRADED_FRACTION = 0.02
+PROJECTS = tuple('project-%02d' % n for n in range(1, 11))
+
+
+@dataclasses.dataclass
+class _Lpar:
+    host: snapshot.Host
+    cpc: int
+    healthy: bool
+
+    def fits(self, flavor: snapshot.Flavor) -> bool:
+        return all(self.host.free(rc) >= n for rc, n in flavor.resources.items())
+
+    def take(self, flavor: snapshot.Flavor) -> None:
+        for rc, n in flavor.resources.items():
+            self.host.usages[rc] += n
+
+
+class _Builder:
+    """Hosts first, then groups, then the remaining ungrouped instances."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+        self.primaries: list[list[_Lpar]] = []    # by CPC
+        self.hosts: list[snapshot.Host] = []
+        self.instances: list[snapshot.Instance] = []
+        self.groups: list[snapshot.Group] = []
+
+    def uuid(self) -> str:
+        return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+
+    def build_hosts(self, hosts: int, cpcs: int, sites: int, nova_traits: bool) -> None:
+        width = max(2, len(str(cpcs)))
+        with_cg = {cg: set(self.rng.sample(range(cpcs), max(1, cpcs // 2)))
+                   for cg in CONSISTENCY_GROUPS}
+        for c in range(cpcs):
+            serial = '%s_02_%05X' % (self.rng.choice(MACHINE_TYPES),
+                                     self.rng.randrange(16 ** 5))
+            common = [traits.cpc_trait(serial)]
+            if sites:
+                common.append(traits.site_trait('DC%d' % (c % sites + 1)))
+            count = hosts // cpcs + (c < hosts % cpcs)
+            self.primaries.append([])
+            for n in range(1, count + 1):
+                name = 'cpc%0*d-lpar%03d' % (width, c + 1, n)
+                standby = n == count          # the last LPAR of each CPC
+                names = list(common) + (list(NOVA_TRAITS) if nova_traits else [])
+                net = self.rng.random() >= DEGRADED_FRACTION
+                storage = self.rng.random() >= DEGRADED_FRACTION
+                names.append(traits.NET_REDUNDANT if net else traits.NET_DEGRADED)
+                names.append(traits.STORAGE_REDUNDANT if storage else
+                             traits.STORAGE_DEGRADED)
+                if storage:  # a group's volumes are only seen over redundant paths
+                    names += [traits.consistency_group_trait(cg)
+                              for cg, on in with_cg.items() if c in on]
+                if standby:
+                    names.append(traits.STANDBY)
+                host = snapshot.Host(name=name, node=name, uuid=self.uuid(),
+                                     traits=sorted(names), inventories=self._sizes(standby),
+                                     usages=dict.fromkeys(snapshot.RESOURCE_CLASSES, 0))
+                self.hosts.append(host)
+                if not standby:
+                    self.primaries[c].append(_Lpar(host, c, net and storage))
+
+    def _sizes(self, standby: bool) -> dict[str, snapshot.Inventory]:
+        # Shared IFLs overcommitted 4:1; memory is never overcommitted on Z.
+        cpus = 64 if standby else self.rng.choice((32, 48, 64))
+        ram = 1048576 if standby else self.rng.choice((262144, 524288, 786432))
+        disk = 4000 if standby else self.rng.choice((2000, 3000, 4000))
+        return {'VCPU': snapshot.Inventory(cpus, allocation_ratio=4.0, max_unit=cpus),
+                'MEMORY_MB': snapshot.Inventory(ram, reserved=4096, max_unit=ram),
+                'DISK_GB': snapshot.Inventory(disk, max_unit=disk)}
+
+    def _room(self, flavor: snapshot.Flavor, candidates: Sequence[_Lpar]) -> _Lpar | None:
+        # Random tries keep the spread even; the scan only runs when nearly full.
+        for _ in range(20):
+            lpar = self.rng.choice(candidates)
+            if lpar.fits(flavor):
+                return lpar
+        return next((c for c in candidates if c.fits(flavor)), None)
+
+    def place(self, name: str, flavor: snapshot.Flavor, candidates: Sequence[_Lpar],
+              metadata: dict[str, str] | None = None) -> snapshot.Instance | None:
+        """Put an instance on a random candidate with room; None if none has."""
+        lpar = self._room(flavor, candidates)
+        if lpar is None:
+            return None
+        lpar.take(flavor)
+        status = 'SHUTOFF' if self.rng.random() < 0.03 else 'ACTIVE'
+        inst = snapshot.Instance(uuid=self.uuid(), name=name, host=lpar.host.name,
+                                 node=lpar.host.node, status=status, flavor=flavor,
+                                 metadata=dict(metadata or {}))
+        self.instances.append(inst)
+        return inst
+
+    def group(self, policy: str, name: str, hosts: Sequence[Sequence[_Lpar]],
+              flavor: snapshot.Flavor) -> None:
+        """A server group with one member on a candidate of each ``hosts`` entry."""
+        # The evacuation hook restarts HA members first.
+        metadata = {'HA_Enabled': 'True'} if policy == 'anti-affinity' else None
+        members = [self.place('%s-%d' % (name, n), flavor, c, metadata)
+                   for n, c in enumerate(hosts)]
+        self.groups.append(snapshot.Group(
+            uuid=self.uuid(), name=name, policy=policy,
+            project_id=self.rng.choice(PROJECTS),
+            members=[m.uuid for m in members if m is not None]))
+
+
+def synthetic(hosts: int = 5000, instances: int = 50000, cpcs: int = 50, sites: int = 2,
+              seed: int = 42, group_size: int = 4, broken_fraction: float = 0.02,
+              nova_traits: bool = True) -> snapshot.Snapshot:
+    """Build a snapshot of a large cloud: hosts, instances, groups, flavors.
+
+    :param hosts: LPARs in all, one of each CPC's a standby (``hosts >= 2 * cpcs``).
+    :param instances: instances in all, on primaries only.
+    :param broken_fraction: anti-affinity groups with two members on one CPC.
+    :param nova_traits: add the ``COMPUTE_*`` traits Nova's driver reports.
+    :raises ValueError: for impossible sizes, or instances that do not fit.
+    """
+    if cpcs < 1 or hosts < 2 * cpcs or instances < 0 or group_size < 2:
+        raise ValueError('need cpcs >= 1, hosts >= 2 * cpcs, instances >= 0 and '
+                         'group_size >= 2')
+    b = _Builder(random.Random(seed))
+    b.build_hosts(hosts, cpcs, sites, nova_traits)
+    every = [lpar for lpars in b.primaries for lpar in lpars]
+    healthy = [[p for p in lpars if p.healthy] or lpars for lpars in b.primaries]
+    degraded = [[p for p in lpars if not p.healthy] for lpars in b.primaries]
+    anti = int(instances * ANTI_AFFINITY_SHARE) // group_size
+    for g in range(anti):
+        chosen = b.rng.sample(range(cpcs), min(group_size, cpcs))
+        doms = [healthy[chosen[n % len(chosen)]] for n in range(group_size)]
+        if g < anti * broken_fraction:
+            doms[1] = doms[0]              # two members on one CPC: not spread
+        elif g < anti * (broken_fraction + ON_DEGRADED_FRACTION):
+            # Spread over CPCs still, but one member's host lost redundancy.
+            spare = [c for c in range(cpcs) if degraded[c] and c not in chosen[:-1]]
+            if spare:
+                doms[-1] = degraded[b.rng.choice(spare)]
+        b.group('anti-affinity', 'ha-%05d' % g, doms, HA_FLAVOR)
+    for g in range(int(instances * SOFT_SHARE) // group_size):
+        b.group('soft-anti-affinity', 'web-%05d' % g, [every] * group_size, FLAVORS[1][0])
+    for g in range(int(instances * AFFINITY_SHARE) // 2):
+        lpar = b.rng.choice(every)
+        b.group('affinity', 'pair-%05d' % g, [[lpar], [lpar]], FLAVORS[0][0])
+    flavors = [f for f, _ in FLAVORS]
+    weights = [w for _, w in FLAVORS]
+    cg_hosts = [p for p in every if traits.consistency_group_trait('DB2PROD')
+                in p.host.traits] or every
+    while len(b.instances) < instances:
+        (flavor,) = b.rng.choices(flavors, weights)
+        candidates = (cg_hosts if 'zha:consistency_group' in flavor.extra_specs else
+                      [p for lpars in healthy for p in lpars]
+                      if 'zha:redundancy' in flavor.extra_specs else every)
+        if b.place('vm-%06d' % len(b.instances), flavor, candidates) is None:
+            raise ValueError('%d instances do not fit on %d hosts' % (instances, hosts))
+    return snapshot.Snapshot(hosts=b.hosts, instances=b.instances, groups=b.groups,
+                             flavors=flavors, taken_at='2026-01-01T00:00:00+00:00',
+                             source='synthetic seed %d' % seed)
+
+
+def partners(snap: snapshot.Snapshot) -> dict[str, str]:
+    """Each primary's partner: the standby of the next CPC (the last: the first's)."""
+    standbys = [h for h in snap.hosts if snap.profile(h).standby]
+    cpcs = [snap.profile(h).cpc for h in standbys]
+    return {h.name: standbys[(cpcs.index(snap.profile(h).cpc) + 1) % len(standbys)].name
+            for h in snap.hosts if not snap.profile(h).standby}
