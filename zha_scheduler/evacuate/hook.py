@@ -96,17 +96,18 @@ class Hook:
     def _plan(self, host: str, services: list[nova.Service],
               store: progress.ProgressStore, rep: report_mod.Report
               ) -> tuple[plan_mod.Plan, dict[str, str | None]]:
-        todo = []
-        for inst in self.nova.instances_on(host):
+        todo = self.nova.instances_on(host)
+        for inst in todo:
+            # Done is recorded only once the instance is seen elsewhere: one
+            # listed on the host again came back (failback) and failed again.
             if store.done(inst.id):
-                rep.instances.append(report_mod.InstanceResult(
-                    inst.id, inst.name, host, outcome='skipped',
-                    reason='evacuation already recorded as done'))
-            else:
-                todo.append(inst)
+                LOG.info('%(name)s (%(id)s) was evacuated by run %(run)s and is '
+                         'back on %(host)s: evacuating it again.',
+                         {'name': inst.name, 'id': inst.id, 'host': host,
+                          'run': store.data['instances'][inst.id].get('run_id')})
+        listed = {inst.id for inst in todo}
         for instance_id, entry in store.data['instances'].items():
-            if entry.get('state') == progress.DONE and instance_id not in {
-                    r.id for r in rep.instances}:
+            if entry.get('state') == progress.DONE and instance_id not in listed:
                 rep.instances.append(report_mod.InstanceResult(
                     instance_id, entry.get('name', ''), host, entry.get('target'),
                     outcome='skipped', reason='evacuated by run %s' % entry.get('run_id')))

@@ -70,10 +70,19 @@ class HookTest(base.BaseTestCase):
     def test_rerun_skips_done_and_moved_instances(self):
         store = progress.ProgressStore(self.tmp, 'lpar1')
         store.record('a', progress.DONE, target='sb', run_id='old')
+        self.nova.instances['a'].host = 'sb'
         self.nova.instances['b'].host = 'sb'  # moved before the crash
         rep = self.hook().run('lpar1')
         self.assertEqual([], self.nova.evacuated)
         self.assertEqual({'a': 'skipped'}, {r.id: r.outcome for r in rep.instances})
+
+    def test_instance_back_on_the_host_after_failback_is_evacuated_again(self):
+        store = progress.ProgressStore(self.tmp, 'lpar1')
+        store.record('a', progress.DONE, target='sb', run_id='last-month')
+        rep = self.hook(max_parallel=1).run('lpar1')
+        self.assertEqual([('b', 'sb'), ('a', 'sb')], self.nova.evacuated)
+        self.assertEqual({'a': 'evacuated', 'b': 'evacuated'},
+                         {r.id: r.outcome for r in rep.instances})
 
     def test_waits_for_an_evacuation_already_under_way(self):
         self.nova.instances['a'].task_state = 'rebuilding'
