@@ -92,9 +92,12 @@ def check_filters(nova: config_files.SafeConf) -> list[Finding]:
         else:
             loadable.append(_missing_filter(name, loaded))
     if not loadable:
+        found = len(enabled) - len(missing)
         loadable.append(findings.ok(
             'filters-loadable', 'the %d enabled filters are loaded by '
-            'available_filters (in %s)' % (len(enabled), sys.prefix)))
+            'available_filters (in %s)' % (found, sys.prefix) if not missing else
+            '%d of the %d enabled filters are loaded; the others are Nova\'s '
+            '(see nova-filters-kept)' % (found, len(enabled))))
     result = loadable + _nova_filters_kept(available, missing)
     result += _filters_enabled(available, enabled)
     result += _anti_affinity(enabled)
