@@ -8,6 +8,7 @@ from contextlib import redirect_stdout
 from unittest import mock
 
 import fixtures
+from oslo_config import cfg
 from oslotest import base
 
 from zha_scheduler import traits
@@ -247,6 +248,9 @@ class CommandTest(base.BaseTestCase):
 
     def setUp(self):
         super().setUp()
+        # The command parses oslo.config's global CONF, as a process does;
+        # Nova's own test fixtures need it unparsed again afterwards.
+        self.addCleanup(cfg.CONF.reset)
         self.tmp = self.useFixture(fixtures.TempDir()).path
         self.partners = self.write('partners.yaml', 'p1: s2\np2: s2\n')
 
