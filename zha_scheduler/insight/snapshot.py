@@ -7,6 +7,8 @@ from the cloud, or at a scale no test cloud reaches.
 
 import dataclasses
 import json
+import os
+import tempfile
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -193,8 +195,6 @@ def _instance(data: Mapping[str, Any]) -> Instance:
 
 def save(snapshot: Snapshot, path: str) -> None:
     """Write a snapshot as JSON, atomically (never a half-written file)."""
-    import os
-    import tempfile
     directory = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(dir=directory, prefix='.snapshot-')
     try:
