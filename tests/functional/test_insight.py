@@ -1,6 +1,9 @@
 """explain and audit against real Nova services and real Placement."""
 
 import argparse
+import contextlib
+import io
+import json
 
 import nova.conf
 
@@ -162,10 +165,15 @@ class AuditTest(_InsightCloud):
         self.assertEqual(2, len(report.moves))
         self.assertEqual([None, None], [m.towards for m in report.moves])
 
-        status = audit_cmd.run(self.audit_args(apply=True, timeout=20.0),
-                               conn=self.conn, poll_interval=0.1)
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            status = audit_cmd.run(self.audit_args(apply=True, timeout=20.0),
+                                   conn=self.conn, poll_interval=0.1)
 
         self.assertEqual(1, status)
+        applied = json.loads(out.getvalue())['applied']
+        self.assertEqual([(report.moves[0].instance, 'failed')],
+                         [(r['instance'], r['outcome']) for r in applied])
         for _, first, second in broken:
             self.assertEqual(['cpc1-lpar1', 'cpc1-lpar2'], sorted(
                 self.host_of(self.api.get_server(s['id'])) for s in (first, second)))

@@ -29,7 +29,7 @@ def host_state(host: snapshot.Host, index: int, instances: Iterable[str],
     from nova import objects
     from nova.scheduler import host_manager
 
-    def amounts(rc: str, unit: int = 1) -> tuple[int, int, int, float]:
+    def amounts(rc: str) -> tuple[int, int, int, float]:
         inv = host.inventories.get(rc)
         if inv is None:
             return 0, 0, 0, 1.0
