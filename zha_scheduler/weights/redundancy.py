@@ -4,17 +4,12 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from nova.scheduler import utils as scheduler_utils
-from nova.scheduler import weights
-from nova import weights as base_weights
-from oslo_log import log as logging
-
 from zha_scheduler import conf
 from zha_scheduler import placement
 from zha_scheduler import request_spec
 from zha_scheduler import topology
+from zha_scheduler.weights import base
 
-LOG = logging.getLogger(__name__)
 CONF = conf.CONF
 
 #: Score of one subsystem. An unmonitored one scores UNMONITORED_PASS with
@@ -43,9 +38,10 @@ def scorer() -> Callable[[topology.HostProfile], float]:
     return score
 
 
-class ZhaRedundancyWeigher(weights.BaseHostWeigher):
+class ZhaRedundancyWeigher(base._ZhaWeigher):
     """Prefer redundant hosts over degraded ones, for every request."""
 
+    MULTIPLIER_OPTION = 'redundancy_weight_multiplier'
     #: Factor on the multiplier for requests whose flavor sets
     #: ``zha:redundancy``: health then outweighs Nova's capacity weighers.
     REDUNDANCY_FACTOR = 10.0
@@ -56,30 +52,19 @@ class ZhaRedundancyWeigher(weights.BaseHostWeigher):
         self._request = threading.local()
 
     def weight_multiplier(self, host_state: Any) -> float:
-        multiplier = scheduler_utils.get_weight_multiplier(
-            host_state, 'redundancy_weight_multiplier',
-            CONF.zha_scheduler.redundancy_weight_multiplier)
-        return multiplier * getattr(self._request, 'factor', 1.0)
-
-    def _weigh_object(self, host_state: Any, request_spec: Any) -> float:
-        return self.weigh_objects(
-            [base_weights.WeighedObject(host_state, 0.0)], request_spec)[0]
+        return (super().weight_multiplier(host_state) *
+                getattr(self._request, 'factor', 1.0))
 
     def weigh_objects(self, weighed_obj_list: list[Any],
                       weight_properties: Any) -> list[float]:
-        hosts = [weighed.obj for weighed in weighed_obj_list]
         self._request.factor = 1.0
-        if CONF.zha_scheduler.redundancy_weight_multiplier == 0.0:
-            return [0.0] * len(hosts)
-        try:
-            if request_spec.redundancy(weight_properties) is not None:
-                self._request.factor = self.REDUNDANCY_FACTOR
-            view = placement.get_view().get(weight_properties)
-            score = scorer()
-            return [score(view.profile(host.uuid, host.nodename))
-                    for host in hosts]
-        except Exception:
-            LOG.exception('ZhaRedundancyWeigher could not evaluate the '
-                          'request; giving every host the same weight.')
-            self._request.factor = 1.0
-            return [0.0] * len(hosts)
+        return super().weigh_objects(weighed_obj_list, weight_properties)
+
+    def _weigh_hosts(self, hosts: list[Any], spec_obj: Any) -> list[float]:
+        view = placement.get_view().get(spec_obj)
+        score = scorer()
+        weights = [score(view.profile(host.uuid, host.nodename))
+                   for host in hosts]
+        if request_spec.redundancy(spec_obj) is not None:
+            self._request.factor = self.REDUNDANCY_FACTOR
+        return weights

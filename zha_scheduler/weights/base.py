@@ -1,0 +1,48 @@
+"""Shared shape of the ZHA weighers: every host at once, never a raise."""
+
+from typing import Any
+
+from nova.scheduler import utils as scheduler_utils
+from nova.scheduler import weights
+from nova import weights as base_weights
+from oslo_log import log as logging
+
+from zha_scheduler import conf
+
+CONF = conf.CONF
+
+
+class _ZhaWeigher(weights.BaseHostWeigher):
+    """Weigh the request's hosts together; equal weights on any error."""
+
+    #: The ``[zha_scheduler]`` option, and aggregate metadata key, of the
+    #: multiplier.
+    MULTIPLIER_OPTION: str
+
+    def _weigh_hosts(self, hosts: list[Any], spec_obj: Any) -> list[float]:
+        """Return one weight per host, in order."""
+        raise NotImplementedError()
+
+    def weight_multiplier(self, host_state: Any) -> float:
+        return scheduler_utils.get_weight_multiplier(
+            host_state, self.MULTIPLIER_OPTION,
+            CONF.zha_scheduler[self.MULTIPLIER_OPTION])
+
+    def _weigh_object(self, host_state: Any, request_spec: Any) -> float:
+        return self.weigh_objects(
+            [base_weights.WeighedObject(host_state, 0.0)], request_spec)[0]
+
+    def weigh_objects(self, weighed_obj_list: list[Any],
+                      weight_properties: Any) -> list[float]:
+        hosts = [weighed.obj for weighed in weighed_obj_list]
+        # Skip the work when the operator turned the weigher off.
+        if CONF.zha_scheduler[self.MULTIPLIER_OPTION] == 0.0:
+            return [0.0] * len(hosts)
+        try:
+            return self._weigh_hosts(hosts, weight_properties)
+        except Exception:
+            # A weigher that raises fails every boot: weigh equally instead.
+            # Logged under the weigher's own module, as its rejections are.
+            logging.getLogger(type(self).__module__).exception('%s could not evaluate the request; giving every '
+                          'host the same weight.', type(self).__name__)
+            return [0.0] * len(hosts)
