@@ -13,25 +13,16 @@ import dataclasses
 import threading
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
-from urllib import parse
 
 from oslo_log import log as logging
 
 from zha_scheduler import conf
 from zha_scheduler import topology
 from zha_scheduler import traits
+from zha_scheduler.clients import placement_client
 
 LOG = logging.getLogger(__name__)
 CONF = conf.CONF
-
-TRAITS_VERSION = '1.6'
-REQUIRED_VERSION = '1.18'
-
-
-class PlacementReadError(Exception):
-    """Placement answered a read of the ZHA traits with an error."""
-
 
 @dataclasses.dataclass(frozen=True)
 class Topology:
@@ -60,67 +51,44 @@ class Topology:
 EMPTY = Topology(by_uuid={}, by_name={})
 
 
-def _nova_placement_client() -> Any:
+def _nova_placement_client() -> placement_client.PlacementClient:
     # Imported late: the module must import without a configured Nova, e.g.
     # for the sample config generator.
     from nova.scheduler.client import report
-    return report.report_client_singleton()
+    return placement_client.PlacementClient.from_report_client(
+        report.report_client_singleton())
 
 
-def read_topology(client: Any) -> tuple[Topology, int]:
+def read_topology(client: placement_client.PlacementClient
+                  ) -> tuple[Topology, int]:
     """Read every provider's ZHA traits from Placement.
 
-    :param client: an object with ``get(url, version=...)`` returning a
-        keystoneauth-style response, such as Nova's SchedulerReportClient.
     :returns: the topology and the number of Placement calls made.
-    :raises PlacementReadError: on any unsuccessful answer.
+    :raises placement_client.PlacementError: on any unsuccessful answer.
     """
-    body = _get_json(client, '/traits?name=startswith:%s' % traits.PREFIX,
-                     TRAITS_VERSION)
-    calls = 1
+    before = client.calls
     trait_sets: dict[str, set[str]] = collections.defaultdict(set)
     names: dict[str, str] = {}
-    for trait in body.get('traits', []):
+    for trait in client.zha_traits():
         if traits.parse(trait) is None:
             continue
-        url = '/resource_providers?required=%s' % parse.quote(trait)
-        providers = _get_json(client, url, REQUIRED_VERSION)
-        calls += 1
-        for provider in providers.get('resource_providers', []):
+        for provider in client.providers(required=trait):
             trait_sets[provider['uuid']].add(trait)
             names[provider['uuid']] = provider.get('name') or ''
     by_uuid = {uuid: topology.profile_from_traits(found, names[uuid])
                for uuid, found in trait_sets.items()}
     by_name = {names[uuid]: profile for uuid, profile in by_uuid.items()
                if names[uuid]}
-    return Topology(by_uuid=by_uuid, by_name=by_name), calls
-
-
-def _get_json(client: Any, url: str, version: str) -> dict[str, Any]:
-    resp = client.get(url, version=version)
-    if resp is None or not resp:
-        status = getattr(resp, 'status_code', None)
-        raise PlacementReadError('GET %s returned %s: %s' % (
-            url, status, getattr(resp, 'text', '')[:200]))
-    return resp.json()
-
-
-class _CountingClient:
-    """Counts the GETs a refresh sends, failed refreshes included."""
-
-    def __init__(self, client: Any, view: 'TopologyView') -> None:
-        self._client = client
-        self._view = view
-
-    def get(self, url: str, version: str | None = None) -> Any:
-        self._view.placement_calls += 1
-        return self._client.get(url, version=version)
+    return (Topology(by_uuid=by_uuid, by_name=by_name),
+            client.calls - before)
 
 
 class TopologyView:
     """TTL-cached Topology that keeps its last good value on failures."""
 
-    def __init__(self, client_factory: Callable[[], Any] = _nova_placement_client,
+    def __init__(self, client_factory: Callable[
+                     [], placement_client.PlacementClient
+                 ] = _nova_placement_client,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self._client_factory = client_factory
         self._clock = clock
@@ -146,8 +114,13 @@ class TopologyView:
             self._last_request = request
             self._checked_at = self._clock()
             try:
-                found, calls = read_topology(
-                    _CountingClient(self._client_factory(), self))
+                client = self._client_factory()
+                before = client.calls
+                try:
+                    found, calls = read_topology(client)
+                finally:
+                    # Failed refreshes count too.
+                    self.placement_calls += client.calls - before
             except Exception as exc:
                 # Never fail a scheduling request for this: the filters treat
                 # hosts the view does not know as unknown domains.

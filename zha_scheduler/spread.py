@@ -21,7 +21,7 @@ import bisect
 import collections
 import dataclasses
 import itertools
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from oslo_log import log as logging
@@ -131,6 +131,21 @@ class _Summary:
         return ', '.join('%s: %d' % (d, self._counts[d])
                          for d in sorted(self._domains))
 
+
+def skew(counts: Mapping[str, int], eligible: Iterable[str]) -> int:
+    """Members of the fullest domain minus those of the emptiest eligible one.
+
+    The measure ``max_skew`` bounds, as the audit reports it for a group
+    already placed: the filter keeps it for every member it places.
+
+    :param counts: members per domain; domains without members may be
+        left out.
+    :param eligible: the domains members may go to, empty ones included.
+    """
+    if not counts:
+        return 0
+    return max(counts.values()) - min((counts.get(d, 0) for d in eligible),
+                                      default=0)
 
 
 @dataclasses.dataclass(frozen=True)

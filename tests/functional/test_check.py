@@ -12,7 +12,7 @@ from oslotest import base
 
 from zha_scheduler.check import findings
 from zha_scheduler.check import runner
-from zha_scheduler.evacuate import nova
+from zha_scheduler.clients import nova_client
 from zha_scheduler.sim import agents
 from zha_scheduler.sim import client
 from zha_scheduler.sim import cloud
@@ -74,7 +74,7 @@ class _CheckCloud(cloud.SimulatedCloud):
             systemd_dirs=[self.units], **options), placement_client)
 
     def placement_client(self):
-        return nova.NovaClient(client.connection(self)).placement_client()
+        return nova_client.NovaClient(client.connection(self)).placement()
 
     def not_ok(self, report, check):
         return [f for f in report.by_check(check) if f.severity != findings.OK]

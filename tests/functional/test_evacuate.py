@@ -14,12 +14,12 @@ import fixtures
 import zhmcclient
 from zhmcclient import mock as zhmc_mock
 
+from zha_scheduler.clients import nova_client
 from zha_scheduler.cmd import evacuate as evacuate_cmd
 from zha_scheduler.evacuate import brake
 from zha_scheduler.evacuate import factory
-from zha_scheduler.evacuate import hook as hook_mod
+from zha_scheduler.evacuate import hook
 from zha_scheduler.evacuate import lock
-from zha_scheduler.evacuate import nova
 from zha_scheduler.evacuate import progress
 from zha_scheduler.evacuate import watch
 from zha_scheduler.sim import client
@@ -48,13 +48,13 @@ class _EvacuateBase(cloud.SimulatedCloud):
             f.write('%s: %s\n' % (FAILED, PARTNER))
         self.conn = client.connection(self)
         self.evacuations = []
-        real = nova.NovaClient.evacuate
+        real = nova_client.NovaClient.evacuate
 
         def spy(client_self, instance_id, host):
             self.evacuations.append(instance_id)
             return real(client_self, instance_id, host)
         self.useFixture(fixtures.MonkeyPatch(
-            'zha_scheduler.evacuate.nova.NovaClient.evacuate', spy))
+            'zha_scheduler.clients.nova_client.NovaClient.evacuate', spy))
 
     def config_args(self, **overrides):
         opts = {'partners_file': self.partners, 'poll_interval': 0.05,
@@ -175,7 +175,7 @@ class EvacuateTest(_EvacuateBase):
 
     def test_refuses_a_host_whose_service_is_up(self):
         (server,) = self.boot_on(FAILED, 'alive')
-        self.assertRaisesRegex(hook_mod.HookRefused, 'is up and the host was not fenced',
+        self.assertRaisesRegex(hook.HookRefused, 'is up and the host was not fenced',
                                self.make_hook().run, FAILED)
         self.assertEqual([], self.evacuations)
         self.assertEqual('enabled', self.service(FAILED)['status'])
@@ -185,16 +185,16 @@ class EvacuateTest(_EvacuateBase):
     def test_a_concurrent_run_does_nothing(self):
         self.boot_on(FAILED, 'guest')
         self.fail_host(FAILED)
-        hook = self.make_hook()
-        with lock.host_lock(hook.coordination_url, FAILED):
-            self.assertRaises(lock.LockBusy, hook.run, FAILED)
+        evacuation = self.make_hook()
+        with lock.host_lock(evacuation.coordination_url, FAILED):
+            self.assertRaises(lock.LockBusy, evacuation.run, FAILED)
         self.assertEqual([], self.evacuations)
         self.assertEqual('enabled', self.service(FAILED)['status'])
 
     def test_a_run_killed_half_way_is_finished_by_the_next(self):
         servers = self.boot_on(FAILED, 'guest', count=4)
         self.fail_host(FAILED)
-        real = nova.NovaClient.evacuate
+        real = nova_client.NovaClient.evacuate
         calls = []
 
         def dies_after_first(client_self, instance_id, host):
@@ -203,7 +203,7 @@ class EvacuateTest(_EvacuateBase):
                 raise RuntimeError('killed')
             real(client_self, instance_id, host)
             raise RuntimeError('killed right after the request')
-        with mock.patch.object(nova.NovaClient, 'evacuate', dies_after_first):
+        with mock.patch.object(nova_client.NovaClient, 'evacuate', dies_after_first):
             self.assertRaises(RuntimeError, self.make_hook(max_parallel=1).run, FAILED)
         self.assertEqual(1, len(self.evacuations))
         self.assertIn('in progress', self.service(FAILED)['disabled_reason'])
@@ -297,9 +297,9 @@ class HmcFencingTest(_EvacuateBase):
         self._wait_for_state_change(stopped, 'SHUTOFF')
         self.fail_host(FAILED)
         conf = evacuate_cmd._build_conf(self.hmc_args() + [FAILED])
-        hook = factory.hook_from_conf(conf, conn=self.conn,
-                                      session_factory=self.session_factory)
-        report = hook.run(FAILED)
+        evacuation = factory.hook_from_conf(conf, conn=self.conn,
+                                            session_factory=self.session_factory)
+        report = evacuation.run(FAILED)
         # The HMC was called once, before any evacuation and before the
         # hook disabled the service.
         self.assertEqual([([], 'enabled')], self.at_fencing)

@@ -3,6 +3,7 @@
 import fixtures
 
 from zha_scheduler.agent import sync
+from zha_scheduler.clients import placement_client
 from zha_scheduler import placement
 from zha_scheduler.sim import agents
 from zha_scheduler.sim import cloud
@@ -75,11 +76,11 @@ class TraitAgentTest(cloud.SimulatedCloud):
     def test_concurrent_update_is_retried(self):
         uuid = self.provider_uuid('lpar1')
         agent = agents.agent_for(self.agent_configs['lpar1'], 'slave-down')
-        real_sync = sync.PlacementTraitSync._put
+        real_put = placement_client.PlacementClient.put
         self._create_trait('CUSTOM_RACE')
         raced = []
 
-        def put_after_a_concurrent_writer(syncer, url, body):
+        def put_after_a_concurrent_writer(client, url, body, version):
             if url.endswith('/traits') and not raced:
                 # Another writer (nova-compute, an operator) gets in first.
                 raced.append(url)
@@ -89,10 +90,11 @@ class TraitAgentTest(cloud.SimulatedCloud):
                     'resource_provider_generation':
                         current['resource_provider_generation']},
                     version='1.6')
-            return real_sync(syncer, url, body)
+            return real_put(client, url, body, version)
 
-        self.stub_out('zha_scheduler.agent.sync.PlacementTraitSync._put',
-                      put_after_a_concurrent_writer)
+        self.stub_out(
+            'zha_scheduler.clients.placement_client.PlacementClient.put',
+            put_after_a_concurrent_writer)
         report = agent.run_once()
         self.assertEqual(['/resource_providers/%s/traits' % uuid], raced)
         self.assertEqual(2, report.written.attempts)

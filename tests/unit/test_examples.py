@@ -7,8 +7,7 @@ from oslotest import base
 
 from zha_scheduler.agent import consistency
 from zha_scheduler.agent import hostfs
-from zha_scheduler.evacuate import fencing
-from zha_scheduler.evacuate import plan
+from zha_scheduler.clients import topology_files
 from zha_scheduler import traits
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), '..', '..'))
@@ -21,9 +20,9 @@ class PartnersExampleTest(base.BaseTestCase):
 
     def setUp(self):
         super().setUp()
-        self.partners = plan.load_partners(
+        self.partners = topology_files.load_partners(
             os.path.join(EXAMPLES, 'partners.yaml'))
-        self.lpars = fencing.load_lpars_file(
+        self.lpars = topology_files.load_lpars(
             os.path.join(EXAMPLES, 'lpars.yaml'))
 
     def test_parses(self):

@@ -8,6 +8,7 @@ from tests.unit import zha_fakes
 from zha_scheduler import placement
 from zha_scheduler import topology
 from zha_scheduler import traits
+from zha_scheduler.clients import placement_client
 
 LOGGER = 'zha_scheduler.placement'
 
@@ -39,11 +40,13 @@ class PlacementTest(test.NoDBTestCase):
         self.client = self.cloud.client()
         self.clock = zha_fakes.FakeClock()
         self.view = placement.TopologyView(
-            client_factory=lambda: self.client, clock=self.clock)
+            client_factory=lambda: placement_client.PlacementClient(
+                self.client), clock=self.clock)
 
     def _read(self, providers, **kwargs):
         client = zha_fakes.FakePlacementClient(providers, **kwargs)
-        found, calls = placement.read_topology(client)
+        found, calls = placement.read_topology(
+            placement_client.PlacementClient(client))
         return found, calls, client
 
     def test_read_topology_calls_once_per_trait_for_10_hosts(self):
@@ -79,7 +82,8 @@ class PlacementTest(test.NoDBTestCase):
             client.calls)
 
     def test_read_topology_maps_by_uuid_and_name(self):
-        found, calls = placement.read_topology(self.client)
+        found, calls = placement.read_topology(
+            placement_client.PlacementClient(self.client))
         self.assertEqual(5, calls)
         h1 = topology.HostProfile(cpc='Z1', site='DC1')
         h2 = topology.HostProfile(cpc='Z2', site='DC1',
@@ -89,7 +93,8 @@ class PlacementTest(test.NoDBTestCase):
         self.assertEqual({'node1': h1, 'node2': h2}, dict(found.by_name))
 
     def test_topology_profile_lookup(self):
-        found, _ = placement.read_topology(self.client)
+        found, _ = placement.read_topology(
+            placement_client.PlacementClient(self.client))
         self.assertEqual('Z1', found.profile(zha_fakes.host_uuid('h1')).cpc)
         self.assertEqual('Z2', found.profile(name='node2').cpc)
         self.assertEqual('Z1', found.profile('unknown-uuid', 'node1').cpc)
@@ -110,23 +115,26 @@ class PlacementTest(test.NoDBTestCase):
 
     def test_read_topology_error_listing_traits(self):
         client = self.cloud.client(errors={'/traits': 503})
-        error = self.assertRaises(placement.PlacementReadError,
-                                  placement.read_topology, client)
+        error = self.assertRaises(placement_client.PlacementError,
+                                  placement.read_topology,
+                                  placement_client.PlacementClient(client))
         self.assertIn('/traits', str(error))
         self.assertIn('503', str(error))
 
     def test_read_topology_error_listing_providers(self):
         client = self.cloud.client(errors={'/resource_providers': 500})
-        error = self.assertRaises(placement.PlacementReadError,
-                                  placement.read_topology, client)
+        error = self.assertRaises(placement_client.PlacementError,
+                                  placement.read_topology,
+                                  placement_client.PlacementClient(client))
         self.assertIn('500', str(error))
         self.assertEqual(2, len(client.calls))
 
     def test_read_topology_no_response(self):
         client = mock.Mock()
         client.get.return_value = None
-        self.assertRaises(placement.PlacementReadError,
-                          placement.read_topology, client)
+        self.assertRaises(placement_client.PlacementError,
+                          placement.read_topology,
+                          placement_client.PlacementClient(client))
 
     def test_view_reads_once_within_ttl(self):
         first = self.view.get()

@@ -13,6 +13,7 @@ from nova.tests.unit.scheduler import fakes as nova_fakes
 from zha_scheduler import members
 from zha_scheduler import placement
 from zha_scheduler import traits
+from zha_scheduler.clients import placement_client
 
 objects.register_all()
 
@@ -43,7 +44,7 @@ class FakeResponse:
 
 
 class FakePlacementClient:
-    """Serves the two Placement reads of placement.read_topology.
+    """A Placement adapter serving the reads of placement.read_topology.
 
     :param providers: dicts with ``uuid``, ``name`` and ``traits``.
     :param extra_traits: traits that exist in Placement on no provider.
@@ -56,8 +57,8 @@ class FakePlacementClient:
         self.errors = dict(errors or {})
         self.calls = []
 
-    def get(self, url, version=None):
-        self.calls.append((url, version))
+    def get(self, url, microversion=None, raise_exc=False):
+        self.calls.append((url, microversion))
         for prefix, status in self.errors.items():
             if url.startswith(prefix):
                 return FakeResponse(status, text='error %d' % status)
@@ -204,7 +205,8 @@ class ZhaFixture(fixtures.Fixture):
 
     def _setUp(self):
         self.view = placement.TopologyView(
-            client_factory=lambda: self.client, clock=self.clock)
+            client_factory=lambda: placement_client.PlacementClient(
+                self.client), clock=self.clock)
         self.locator = members.MemberLocator(reader=self.reader)
         self.get_view = self.useFixture(fixtures.MockPatch(
             'zha_scheduler.placement.get_view', return_value=self.view)).mock

@@ -11,48 +11,26 @@ import threading
 from typing import Any
 
 from keystoneauth1 import exceptions as ks_exc
-from keystoneauth1 import loading as ks_loading
 from oslo_config import cfg
 from oslo_log import log as logging
 
 from zha_scheduler.agent import hostfs
 from zha_scheduler.agent import probe
 from zha_scheduler.agent import sync
+from zha_scheduler.clients import auth
+from zha_scheduler.clients import placement_client
 from zha_scheduler.conf import agent as agent_conf
 
 LOG = logging.getLogger(__name__)
 
 
-class AgentConfigError(Exception):
-    """The agent's configuration cannot work; the message says how to fix it."""
-
-
 def placement_adapter(conf: cfg.ConfigOpts) -> Any:
     """Build a keystoneauth Adapter for Placement from ``[placement]``.
 
-    :raises AgentConfigError: when no credentials are configured.
+    :raises auth.CredentialsError: when no credentials are configured.
     """
-    group = agent_conf.PLACEMENT_GROUP
-    try:
-        auth = ks_loading.load_auth_from_conf_options(conf, group)
-    except ks_exc.NoMatchingPlugin:
-        raise AgentConfigError(
-            '[placement] auth_type = %s is not a keystoneauth plugin; use '
-            'password for a service user.' % conf[group].auth_type) from None
-    except ks_exc.MissingRequiredOptions as exc:
-        raise AgentConfigError(
-            '[placement] is missing %s for auth_type %s.' % (
-                ', '.join(o.dest for o in exc.options),
-                conf[group].auth_type)) from None
-    if auth is None:
-        raise AgentConfigError(
-            '[placement] auth_type is not set: the agent writes traits as a '
-            'service user; set auth_type = password with auth_url, username, '
-            'password, project_name and the domain options, as for Nova.')
-    session = ks_loading.load_session_from_conf_options(conf, group,
-                                                        auth=auth)
-    return ks_loading.load_adapter_from_conf_options(
-        conf, group, session=session, auth=auth, raise_exc=False)
+    return auth.adapter(conf, agent_conf.PLACEMENT_GROUP,
+                        'the agent writes traits as a service user')
 
 
 def provider_name(conf: cfg.ConfigOpts, fs: hostfs.HostFS) -> str:
@@ -107,7 +85,8 @@ class TraitAgent:
     def _syncer(self) -> sync.PlacementTraitSync:
         if self._adapter is None:
             self._adapter = placement_adapter(self._conf)
-        return sync.PlacementTraitSync(self._adapter)
+        return sync.PlacementTraitSync(
+            placement_client.PlacementClient(self._adapter))
 
     def run_once(self, dry_run: bool = False) -> RunReport:
         """Probe the host and, unless ``dry_run``, publish the traits.
@@ -149,7 +128,7 @@ class TraitAgent:
                 self.run_once()
             except (sync.SyncError, ks_exc.ClientException) as exc:
                 error = exc
-            except AgentConfigError:
+            except auth.CredentialsError:
                 raise
             except Exception:
                 LOG.exception('ZHA trait agent cycle failed; retrying in %d '

@@ -8,17 +8,14 @@ the provider again and retries, instead of overwriting that update.
 """
 
 import dataclasses
-from typing import Any
-from urllib import parse
 
 from oslo_log import log as logging
 
 from zha_scheduler import traits
+from zha_scheduler.clients import placement_client
 
 LOG = logging.getLogger(__name__)
 
-# 1.6: trait APIs; name filter of /resource_providers exists since 1.0.
-TRAITS_VERSION = '1.6'
 MAX_ATTEMPTS = 5
 
 
@@ -40,28 +37,15 @@ class SyncResult:
         return bool(self.added or self.removed)
 
 
-def _check(resp: Any, what: str) -> Any:
-    if resp is None or not resp:
-        status = getattr(resp, 'status_code', None)
-        text = getattr(resp, 'text', '') or ''
-        raise SyncError('%s failed: HTTP %s %s' % (what, status, text[:300]))
-    return resp
+def _failed(what: str, exc: placement_client.PlacementError) -> SyncError:
+    return SyncError('%s failed: HTTP %s %s' % (what, exc.status, exc.text))
 
 
 class PlacementTraitSync:
-    """Writes ZHA traits through a keystoneauth Adapter for Placement."""
+    """Writes ZHA traits through a PlacementClient."""
 
-    def __init__(self, client: Any) -> None:
-        """:param client: a keystoneauth1 Adapter (raise_exc=False)."""
+    def __init__(self, client: placement_client.PlacementClient) -> None:
         self._client = client
-
-    def _get(self, url: str) -> Any:
-        return self._client.get(url, microversion=TRAITS_VERSION,
-                                raise_exc=False)
-
-    def _put(self, url: str, body: Any) -> Any:
-        return self._client.put(url, json=body, microversion=TRAITS_VERSION,
-                                raise_exc=False)
 
     def find_provider(self, name: str) -> str:
         """Return the uuid of the resource provider called ``name``.
@@ -69,21 +53,17 @@ class PlacementTraitSync:
         :raises SyncError: when there is no such provider (nova-compute has
             not registered the host yet, or ``provider_name`` is wrong).
         """
-        resp = _check(self._get('/resource_providers?name=%s' %
-                                parse.quote(name)),
-                      'Looking up resource provider %r' % name)
-        providers = resp.json().get('resource_providers', [])
-        if not providers:
+        try:
+            uuid = self._client.provider_uuid(name)
+        except placement_client.PlacementError as exc:
+            raise _failed('Looking up resource provider %r' % name,
+                          exc) from None
+        if uuid is None:
             raise SyncError(
                 'No resource provider named %r in Placement: check that '
                 'nova-compute runs on this host and that [zha_agent] '
                 'provider_name matches its hypervisor hostname.' % name)
-        return providers[0]['uuid']
-
-    def _ensure_traits(self, names: set[str]) -> None:
-        for name in sorted(names):
-            _check(self._put('/traits/%s' % name, None),
-                   'Creating trait %s' % name)
+        return uuid
 
     def sync(self, provider_uuid: str, zha_traits: set[str]) -> SyncResult:
         """Make the provider's ``CUSTOM_ZHA_*`` traits exactly ``zha_traits``.
@@ -97,30 +77,38 @@ class PlacementTraitSync:
         if foreign:
             raise SyncError('Refusing to write non-ZHA traits: %s'
                             % ', '.join(sorted(foreign)))
-        url = '/resource_providers/%s/traits' % provider_uuid
         created: set[str] = set()
         for attempt in range(1, MAX_ATTEMPTS + 1):
-            body = _check(self._get(url), 'Reading traits of provider %s'
-                          % provider_uuid).json()
+            try:
+                body = self._client.traits(provider_uuid)
+            except placement_client.PlacementError as exc:
+                raise _failed('Reading traits of provider %s'
+                              % provider_uuid, exc) from None
             current = set(body['traits'])
             ours = {t for t in current if t.startswith(traits.PREFIX)}
             if ours == zha_traits:
                 return SyncResult(provider_uuid, frozenset(), frozenset(),
                                   attempt)
             missing = zha_traits - current - created
-            self._ensure_traits(missing)
+            for name in sorted(missing):
+                try:
+                    self._client.create_trait(name)
+                except placement_client.PlacementError as exc:
+                    raise _failed('Creating trait %s' % name, exc) from None
             created |= missing
-            resp = self._put(url, {
-                'traits': sorted((current - ours) | zha_traits),
-                'resource_provider_generation':
-                    body['resource_provider_generation']})
-            if resp is not None and resp.status_code == 409:
+            try:
+                written = self._client.set_traits(
+                    provider_uuid, sorted((current - ours) | zha_traits),
+                    body['resource_provider_generation'])
+            except placement_client.PlacementError as exc:
+                raise _failed('Writing traits of provider %s'
+                              % provider_uuid, exc) from None
+            if not written:
                 LOG.info('Provider %(uuid)s changed while its traits were '
                          'written (attempt %(n)d of %(max)d); reading it '
                          'again.', {'uuid': provider_uuid, 'n': attempt,
                                     'max': MAX_ATTEMPTS})
                 continue
-            _check(resp, 'Writing traits of provider %s' % provider_uuid)
             return SyncResult(provider_uuid, frozenset(zha_traits - ours),
                               frozenset(ours - zha_traits), attempt)
         raise SyncError('Provider %s changed on each of %d attempts to write '

@@ -2,13 +2,11 @@
 
 import collections
 
-import yaml
-
 from zha_scheduler.check import config_files
 from zha_scheduler.check import findings
 from zha_scheduler.check.findings import Finding
 from zha_scheduler.check.placement_checks import PlacementView
-from zha_scheduler.evacuate import plan
+from zha_scheduler.clients import topology_files
 
 CHECK = 'standby-partners'
 STANDBY_TRAIT = 'CUSTOM_ZHA_STANDBY'
@@ -29,19 +27,13 @@ def check_partners(hook: config_files.SafeConf | None,
         return [findings.ok(CHECK, 'partners_file is not set: zha-evacuate '
                             'picks a standby host on another CPC')]
     try:
-        partners = plan.load_partners(path)
-    except OSError as exc:
+        partners = topology_files.load_partners(path)
+    except topology_files.TopologyFileError as exc:
         return [findings.error(
-            CHECK, 'cannot read [zha_evacuate] partners_file %s: %s'
-            % (path, exc.strerror or exc),
-            'create the file ("primary: standby" lines) or correct the path; '
-            'zha-evacuate stops with a configuration error without it')]
-    except (ValueError, yaml.YAMLError) as exc:
-        return [findings.error(
-            CHECK, 'partners_file %s is not a map of host names: %s'
-            % (path, findings.one_line(exc)),
+            CHECK, findings.one_line(exc),
             'write one "primary.example.com: standby.example.com" line per '
-            'primary host')]
+            'primary host in %s; zha-evacuate stops with a configuration '
+            'error without it' % path)]
     result = [findings.error(
         CHECK, '%s is its own partner in %s' % (primary, path),
         'map %s to a standby host on another CPC' % primary)

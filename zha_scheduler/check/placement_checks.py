@@ -7,29 +7,24 @@ in-process Placement).
 
 import dataclasses
 from collections.abc import Mapping
-from typing import Any
 
 from keystoneauth1 import exceptions as ks_exc
-from keystoneauth1 import loading as ks_loading
 
 from zha_scheduler import placement
 from zha_scheduler import topology as topo
 from zha_scheduler.check import config_files
 from zha_scheduler.check import findings
 from zha_scheduler.check.findings import Finding
+from zha_scheduler.clients import auth
+from zha_scheduler.clients import placement_client
 
 GROUP = 'placement'
-COMPUTE_NODE = 'COMPUTE_NODE'
 #: Seconds before an unanswered request fails, when [placement] timeout is
 #: unset: an operator tool should not hang on a black-holed endpoint.
 DEFAULT_TIMEOUT = 15.0
 FIX_REACH = ('check [placement] in nova.conf (auth_type, auth_url, the service '
              'user\'s credentials, region_name, valid_interfaces) and that '
              'Placement answers, e.g. "openstack resource provider list"')
-
-
-class PlacementConfigError(Exception):
-    """nova.conf's [placement] section cannot make a client."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -53,78 +48,34 @@ class PlacementView:
                 if self.profile(uuid).standby}
 
 
-class _AdapterClient:
-    """``get(url, version=...)`` as placement.read_topology calls it."""
-
-    def __init__(self, adapter: Any) -> None:
-        self._adapter = adapter
-
-    def get(self, url: str, version: str | None = None) -> Any:
-        return self._adapter.get(url, microversion=version, raise_exc=False)
-
-
-def client_from_conf(nova: config_files.SafeConf) -> Any:
+def client_from_conf(nova: config_files.SafeConf
+                     ) -> placement_client.PlacementClient:
     """A Placement client from nova.conf's [placement] keystoneauth options.
 
-    :raises PlacementConfigError: no usable auth plugin is configured.
+    :raises auth.CredentialsError: no usable auth plugin is configured.
     """
-    conf = nova.conf
-    try:
-        auth = ks_loading.load_auth_from_conf_options(conf, GROUP)
-    except ks_exc.NoMatchingPlugin:
-        raise PlacementConfigError(
-            '[placement] auth_type = %s is not a keystoneauth plugin'
-            % conf[GROUP].auth_type) from None
-    except ks_exc.MissingRequiredOptions as exc:
-        raise PlacementConfigError('[placement] is missing %s for auth_type %s' % (
-            ', '.join(o.dest for o in exc.options), conf[GROUP].auth_type)) from None
-    if auth is None:
-        raise PlacementConfigError(
-            '[placement] auth_type is not set: nova-scheduler cannot read '
-            'Placement, nor the ZHA filters their traits')
-    timeout = nova.get(GROUP, 'timeout') or DEFAULT_TIMEOUT
-    session = ks_loading.load_session_from_conf_options(
-        conf, GROUP, auth=auth, timeout=timeout)
-    return _AdapterClient(ks_loading.load_adapter_from_conf_options(
-        conf, GROUP, session=session, auth=auth))
+    return placement_client.PlacementClient(auth.adapter(
+        nova.conf, GROUP, 'nova-scheduler cannot read Placement, nor the '
+        'ZHA filters their traits',
+        timeout=nova.get(GROUP, 'timeout') or DEFAULT_TIMEOUT))
 
 
-def _get_json(client: Any, url: str, version: str) -> dict[str, Any]:
-    resp = client.get(url, version=version)
-    if resp is None or not resp:
-        raise placement.PlacementReadError('GET %s returned %s: %s' % (
-            url, getattr(resp, 'status_code', None),
-            ' '.join(getattr(resp, 'text', '')[:200].split())))
-    return resp.json()
-
-
-def read_view(client: Any) -> PlacementView:
+def read_view(client: placement_client.PlacementClient) -> PlacementView:
     """Read the compute nodes and every provider's ZHA traits.
 
-    Compute nodes are the providers nova-compute marks ``COMPUTE_NODE``;
-    when none is (an older Nova), every root provider.
-
-    :raises Exception: whatever the client raises, or PlacementReadError.
+    :raises Exception: whatever the client raises, or PlacementError.
     """
-    body = _get_json(client, '/resource_providers?required=%s' % COMPUTE_NODE,
-                     placement.REQUIRED_VERSION)
-    providers = body.get('resource_providers', [])
-    if not providers:
-        body = _get_json(client, '/resource_providers', '1.14')
-        providers = [p for p in body.get('resource_providers', [])
-                     if p.get('root_provider_uuid', p['uuid']) == p['uuid']]
-    nodes = {p['uuid']: p.get('name') or p['uuid'] for p in providers}
     found, _ = placement.read_topology(client)
-    return PlacementView(compute_nodes=nodes, topology=found)
+    return PlacementView(compute_nodes=client.compute_nodes(), topology=found)
 
 
-def check_placement(nova: config_files.SafeConf, client: Any = None,
+def check_placement(nova: config_files.SafeConf,
+                    client: placement_client.PlacementClient | None = None,
                     skip: bool = False
                     ) -> tuple[list[Finding], PlacementView | None]:
     """placement-reachable and topology-traits.
 
-    :param client: a Placement client (``get(url, version=...)``); None
-        builds one from nova.conf.
+    :param client: a Placement client; None builds one from nova.conf.
     :param skip: check nothing (``--skip-placement``).
     :returns: the findings and, when Placement answered, what it holds.
     """
@@ -134,7 +85,8 @@ def check_placement(nova: config_files.SafeConf, client: Any = None,
     unreached = findings.skipped('topology-traits', 'Placement not reached')
     try:
         client = client if client is not None else client_from_conf(nova)
-    except (PlacementConfigError, ks_exc.ClientException, ValueError) as exc:
+    except (auth.CredentialsError, ks_exc.ClientException,
+            ValueError) as exc:
         return [findings.error('placement-reachable', 'no Placement client '
                                'from nova.conf: %s' % findings.one_line(exc),
                                FIX_REACH), unreached], None

@@ -2,7 +2,6 @@
 
 import dataclasses
 from collections.abc import Sequence
-from typing import Any
 
 from zha_scheduler.check import config_files
 from zha_scheduler.check import findings
@@ -14,6 +13,7 @@ from zha_scheduler.check import scheduler_conf
 from zha_scheduler.check import systemd
 from zha_scheduler.check import tools_conf
 from zha_scheduler.check import weighers
+from zha_scheduler.clients import placement_client
 
 ConfigFileError = config_files.ConfigFileError
 
@@ -30,13 +30,14 @@ class CheckOptions:
     skip_placement: bool = False
 
 
-def run(options: CheckOptions, placement_client: Any = None) -> findings.Report:
+def run(options: CheckOptions,
+        placement: placement_client.PlacementClient | None = None
+        ) -> findings.Report:
     """Run every check.
 
     :param options: the files and directories to check.
-    :param placement_client: an object with ``get(url, version=...)``
-        (keystoneauth-style responses) to read Placement with; None builds
-        one from nova.conf's [placement] section.
+    :param placement: the client to read Placement with; None builds one
+        from nova.conf's [placement] section.
     :returns: the findings, in a stable order.
     :raises ConfigFileError: a config file is missing, unreadable or not an
         ini file (every file is read before any check runs).
@@ -49,7 +50,7 @@ def run(options: CheckOptions, placement_client: Any = None) -> findings.Report:
     report.add(scheduler_conf.check_filters(nova))
     report.add(weighers.check_weighers(nova))
     placement_found, view = placement_checks.check_placement(
-        nova, placement_client, skip=options.skip_placement)
+        nova, placement, skip=options.skip_placement)
     report.add(placement_found)
     report.add(partners.check_partners(hook, view))
     report.add(tools_conf.check_agent(agent))

@@ -1,15 +1,16 @@
 """agent-config, hook-config and fencing: the ZHA tools' own config files."""
 
 import os
-from typing import Any
 
-from keystoneauth1 import exceptions as ks_exc
 from keystoneauth1 import loading as ks_loading
 from oslo_config import cfg
 
 from zha_scheduler.check import config_files
 from zha_scheduler.check import findings
 from zha_scheduler.check.findings import Finding
+from zha_scheduler.clients import auth
+from zha_scheduler.clients import hmc
+from zha_scheduler.clients import topology_files
 from zha_scheduler.conf import agent as agent_conf
 from zha_scheduler.conf import evacuate as evacuate_conf
 
@@ -111,20 +112,13 @@ def check_hook(hook: config_files.SafeConf | None) -> list[Finding]:
 def _credentials(safe: config_files.SafeConf, check: str, group: str,
                  without: str, who: str) -> list[Finding]:
     """An ERROR when ``[group]`` has no usable keystoneauth plugin."""
-    fix = 'set [%s] %s (%s)' % (group, CREDENTIALS, who)
     try:
-        auth = ks_loading.load_auth_from_conf_options(safe.conf, group)
-    except (ks_exc.NoMatchingPlugin, ks_exc.MissingRequiredOptions) as exc:
-        return [findings.error(check, '[%s] of %s: %s' % (
-            group, safe.path, findings.one_line(exc)), fix)]
-    if auth is None:
-        return [findings.error(check, '[%s] auth_type is not set in %s: %s'
-                               % (group, safe.path, without), fix)]
+        auth.load_auth(safe.conf, group, without)
+    except auth.CredentialsError as exc:
+        return [findings.error(
+            check, '%s (in %s)' % (exc.problem, safe.path),
+            'set [%s] %s (%s)' % (group, CREDENTIALS, who))]
     return []
-
-
-def _no_session(*args: Any, **kwargs: Any) -> None:
-    raise AssertionError('the check never opens an HMC session')
 
 
 def _fencing(hook: config_files.SafeConf) -> list[Finding]:
@@ -140,11 +134,10 @@ def _fencing(hook: config_files.SafeConf) -> list[Finding]:
             'shared volumes corrupts them)',
             'set [zha_evacuate] fencing = hmc with hmc_host, hmc_userid, '
             'hmc_password and lpars_file')]
-    from zha_scheduler.evacuate import fencing
     try:
-        # Checks the options and reads lpars_file; opens no HMC session.
-        fencing.HmcFencer(hook.conf, session_factory=_no_session)
-    except (fencing.FencingError, cfg.Error, ValueError) as exc:
+        settings = hmc.HmcSettings.from_conf(hook.conf)
+        topology_files.load_lpars(settings.lpars_file)
+    except (hmc.HmcConfigError, cfg.Error, ValueError) as exc:
         return [findings.error(check, findings.one_line(exc),
                                'complete the [zha_evacuate] hmc_* options and '
                                'lpars_file')]

@@ -14,6 +14,7 @@ from oslo_log import log as logging
 from zha_scheduler.agent import hostfs
 from zha_scheduler.agent import service
 from zha_scheduler.agent import sync
+from zha_scheduler.clients import auth
 from zha_scheduler.conf import agent as agent_conf
 
 LOG = logging.getLogger(__name__)
@@ -107,7 +108,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                  {'root': conf.root, 'interval': conf.zha_agent.interval})
         agent.run_forever(stop)
         return 0
-    except service.AgentConfigError as exc:
+    except auth.CredentialsError as exc:
         print('zha-trait-agent: configuration error: %s' % exc,
               file=sys.stderr)
         return 2

@@ -15,10 +15,12 @@ from typing import Any
 from oslo_config import cfg
 from oslo_log import log as logging
 
+from zha_scheduler.clients import auth
 from zha_scheduler.conf import evacuate as evacuate_conf
 from zha_scheduler.evacuate import brake
 from zha_scheduler.evacuate import factory
-from zha_scheduler.evacuate import hook as hook_mod
+from zha_scheduler.evacuate import fencing
+from zha_scheduler.evacuate import hook
 from zha_scheduler.evacuate import lock
 from zha_scheduler.evacuate import watch
 
@@ -59,22 +61,22 @@ def _stop_on_signals(stop: threading.Event) -> None:
     signal.signal(signal.SIGINT, handler)
 
 
-def run(conf: cfg.ConfigOpts, hook: hook_mod.Hook) -> int:
+def run(conf: cfg.ConfigOpts, evacuation: hook.Hook) -> int:
     """Run the command on a built hook (the tests inject theirs)."""
     if conf.host == 'watch':
         stop = threading.Event()
         _stop_on_signals(stop)
         LOG.info('zha-evacuate watch started: grace period %d s.',
                  conf.zha_evacuate.grace_period)
-        watch.Watcher(hook, conf.zha_evacuate.grace_period,
+        watch.Watcher(evacuation, conf.zha_evacuate.grace_period,
                       conf.zha_evacuate.poll_interval).run_forever(stop)
         return EXIT_OK
     try:
-        rep = hook.run(conf.host, dry_run=conf.dry_run)
+        rep = evacuation.run(conf.host, dry_run=conf.dry_run)
     except lock.LockBusy as exc:
         print('zha-evacuate: %s; nothing done.' % exc, file=sys.stderr)
         return EXIT_REFUSED
-    except (brake.BrakeEngaged, hook_mod.HookRefused) as exc:
+    except (brake.BrakeEngaged, hook.HookRefused) as exc:
         print('zha-evacuate: refused: %s' % exc, file=sys.stderr)
         return EXIT_REFUSED
     except Exception as exc:  # fencing, Nova or Placement errors
@@ -96,11 +98,12 @@ def main(argv: Sequence[str] | None = None, conn: Any = None,
         return EXIT_OK if exc.code in (0, None) else EXIT_USAGE
     logging.setup(conf, 'zha-evacuate')
     try:
-        hook = factory.hook_from_conf(conf, conn=conn, fencer=fencer)
-    except (ValueError, OSError, cfg.Error) as exc:
+        evacuation = factory.hook_from_conf(conf, conn=conn, fencer=fencer)
+    except (ValueError, OSError, cfg.Error, auth.CredentialsError,
+            fencing.FencingError) as exc:
         print('zha-evacuate: configuration error: %s' % exc, file=sys.stderr)
         return EXIT_USAGE
-    return run(conf, hook)
+    return run(conf, evacuation)
 
 
 if __name__ == '__main__':

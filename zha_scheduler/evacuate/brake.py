@@ -1,13 +1,13 @@
 """Mass-failure brake: refuse to act when too many computes are down."""
 
-from zha_scheduler.evacuate import nova
+from zha_scheduler.clients import nova_client
 
 
 class BrakeEngaged(Exception):
     """Too many nova-compute services are down to trust host failures."""
 
 
-def check(services: list[nova.Service], max_down_fraction: float) -> None:
+def check(services: list[nova_client.Service], max_down_fraction: float) -> None:
     """:raises BrakeEngaged: when more than the fraction is down."""
     if not services:
         return

@@ -1,15 +1,15 @@
 """Fencing of a failed compute host's LPAR through the IBM Z HMC (zhmcclient)."""
 
 import abc
-import os
 import time
-from collections.abc import Callable
 from typing import Any
 
 from oslo_config import cfg
 from oslo_log import log as logging
-import yaml
 import zhmcclient
+
+from zha_scheduler.clients import hmc
+from zha_scheduler.clients import topology_files
 
 LOG = logging.getLogger(__name__)
 
@@ -18,14 +18,6 @@ GROUP = 'zha_evacuate'
 # LPAR (classic mode) and partition (DPM mode) statuses that mean "fenced".
 LPAR_FENCED = 'not-activated'
 PARTITION_FENCED = 'stopped'
-
-# Fail over to a clear error quickly when the HMC is unreachable: the
-# library defaults (30 s x 3 retries per connection) stall an evacuation.
-CONNECT_TIMEOUT = 10
-CONNECT_RETRIES = 2
-
-SessionFactory = Callable[..., Any]
-
 
 class FencingError(Exception):
     """The host could not be fenced (or fencing is misconfigured)."""
@@ -56,44 +48,11 @@ class NoFencer(Fencer):
         return None
 
 
-def load_lpars_file(path: str) -> dict[str, dict[str, str]]:
-    """Read the YAML mapping of compute hosts to their CPC and LPAR names.
-
-    :param path: the ``[zha_evacuate] lpars_file`` path.
-    :returns: ``{host: {'cpc': NAME, 'lpar': NAME}}``.
-    :raises FencingError: the file is missing, unreadable or malformed.
-    """
-    try:
-        with open(path, encoding='utf-8') as f:
-            data = yaml.safe_load(f)
-    except OSError as exc:
-        raise FencingError(
-            f'cannot read [{GROUP}] lpars_file {path}: {exc.strerror or exc}'
-        ) from None
-    except yaml.YAMLError as exc:
-        raise FencingError(
-            f'[{GROUP}] lpars_file {path} is not valid YAML: {exc}') from None
-    if not isinstance(data, dict):
-        raise FencingError(
-            f'[{GROUP}] lpars_file {path} must map each compute host to '
-            f'{{cpc: NAME, lpar: NAME}}, found {type(data).__name__}')
-    result: dict[str, dict[str, str]] = {}
-    for host, entry in data.items():
-        if (not isinstance(entry, dict) or
-                not all(isinstance(entry.get(k), str) and entry.get(k)
-                        for k in ('cpc', 'lpar'))):
-            raise FencingError(
-                f'[{GROUP}] lpars_file {path}: entry {host!r} must be '
-                f'{{cpc: NAME, lpar: NAME}}, found {entry!r}')
-        result[str(host)] = {'cpc': entry['cpc'], 'lpar': entry['lpar']}
-    return result
-
-
 class HmcFencer(Fencer):
     """Fencer of ``fencing = hmc``: deactivates the LPAR or stops the partition."""
 
     def __init__(self, conf: cfg.ConfigOpts,
-                 session_factory: SessionFactory | None = None,
+                 session_factory: hmc.SessionFactory | None = None,
                  status_timeout: int = 120) -> None:
         """Check the HMC options and read the lpars file.
 
@@ -104,38 +63,21 @@ class HmcFencer(Fencer):
             fenced status.
         :raises FencingError: an option is missing or the lpars file is bad.
         """
-        opts = conf[GROUP]
-        missing = [name for name in ('hmc_host', 'hmc_userid', 'hmc_password',
-                                     'lpars_file') if not opts[name]]
-        if missing:
-            raise FencingError(
-                'fencing = hmc needs ' +
-                ', '.join(f'[{GROUP}] {name}' for name in missing) +
-                ' in the configuration file')
-        self._conf = conf
-        self._session_factory = session_factory or zhmcclient.Session
+        try:
+            self._settings = hmc.HmcSettings.from_conf(conf)
+            # Fail at start-up, not when a host has already failed.
+            topology_files.load_lpars(self._settings.lpars_file)
+        except (hmc.HmcConfigError, topology_files.TopologyFileError) as exc:
+            raise FencingError(str(exc)) from None
+        self._session_factory = session_factory
         self._status_timeout = status_timeout
-        # Fail at start-up, not when a host has already failed.
-        load_lpars_file(opts.lpars_file)
-
-    def _verify_cert(self) -> bool | str:
-        opts = self._conf[GROUP]
-        if opts.hmc_insecure:
-            LOG.warning('TLS certificate verification of HMC %(hmc)s is '
-                        'disabled ([%(group)s] hmc_insecure = True); the HMC '
-                        'credentials can be intercepted',
-                        {'hmc': opts.hmc_host, 'group': GROUP})
-            return False
-        if opts.hmc_ca_file:
-            if not os.path.isfile(opts.hmc_ca_file):
-                raise FencingError(
-                    f'[{GROUP}] hmc_ca_file {opts.hmc_ca_file} does not exist')
-            return opts.hmc_ca_file
-        return True
 
     def _target(self, host: str) -> dict[str, str]:
-        path = self._conf[GROUP].lpars_file
-        targets = load_lpars_file(path)
+        path = self._settings.lpars_file
+        try:
+            targets = topology_files.load_lpars(path)
+        except topology_files.TopologyFileError as exc:
+            raise FencingError(str(exc)) from None
         if host not in targets:
             raise FencingError(
                 f'host {host} is not in [{GROUP}] lpars_file {path}: add '
@@ -153,39 +95,31 @@ class HmcFencer(Fencer):
         :raises FencingError: the host is not fenced at the end.
         """
         target = self._target(host)
-        opts = self._conf[GROUP]
-        verify_cert = self._verify_cert()
+        hmc_host = self._settings.host
         start = time.monotonic()
-        retry = zhmcclient.RetryTimeoutConfig(
-            connect_timeout=CONNECT_TIMEOUT, connect_retries=CONNECT_RETRIES,
-            operation_timeout=self._status_timeout,
-            status_timeout=self._status_timeout)
         try:
-            session = self._session_factory(
-                opts.hmc_host, opts.hmc_userid, opts.hmc_password,
-                port=opts.hmc_port, verify_cert=verify_cert,
-                retry_timeout_config=retry)
-        except zhmcclient.Error as exc:
-            raise FencingError(
-                f'cannot open a session to HMC {opts.hmc_host}: {exc}') from None
+            session = self._settings.open_session(self._status_timeout,
+                                                  self._session_factory)
+        except (hmc.HmcConfigError, hmc.HmcError) as exc:
+            raise FencingError(str(exc)) from None
         try:
             details = self._fence(zhmcclient.Client(session), host, target)
         except zhmcclient.NotFound as exc:
             raise FencingError(
-                f'cannot fence host {host}: {exc} on HMC {opts.hmc_host} '
+                f'cannot fence host {host}: {exc} on HMC {hmc_host} '
                 f'(check [{GROUP}] lpars_file and the HMC user\'s object '
                 f'access)') from None
         except zhmcclient.Error as exc:
             raise FencingError(
                 f'cannot fence host {host} (CPC {target["cpc"]}, LPAR '
-                f'{target["lpar"]}) through HMC {opts.hmc_host}: '
+                f'{target["lpar"]}) through HMC {hmc_host}: '
                 f'{type(exc).__name__}: {exc}') from None
         finally:
             try:
                 session.logoff()
             except zhmcclient.Error as exc:
                 LOG.warning('Logging off HMC %(hmc)s failed: %(err)s',
-                            {'hmc': opts.hmc_host, 'err': exc})
+                            {'hmc': hmc_host, 'err': exc})
         details['seconds'] = round(time.monotonic() - start, 3)
         return details
 
@@ -233,7 +167,7 @@ class HmcFencer(Fencer):
 
 
 def fencer_from_conf(conf: cfg.ConfigOpts,
-                     session_factory: SessionFactory | None = None) -> Fencer:
+                     session_factory: hmc.SessionFactory | None = None) -> Fencer:
     """Build the fencer selected by ``[zha_evacuate] fencing``.
 
     :param conf: configuration with the [zha_evacuate] options registered.

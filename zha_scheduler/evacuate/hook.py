@@ -8,13 +8,14 @@ from typing import Any
 
 from oslo_log import log as logging
 
+from zha_scheduler import model
 from zha_scheduler import topology
+from zha_scheduler.clients import nova_client
 from zha_scheduler.evacuate import brake
 from zha_scheduler.evacuate import lock
-from zha_scheduler.evacuate import nova
-from zha_scheduler.evacuate import plan as plan_mod
+from zha_scheduler.evacuate import plan
 from zha_scheduler.evacuate import progress
-from zha_scheduler.evacuate import report as report_mod
+from zha_scheduler.evacuate import report
 
 LOG = logging.getLogger(__name__)
 EVACUABLE = ('ACTIVE', 'SHUTOFF', 'ERROR')
@@ -27,7 +28,7 @@ class HookRefused(Exception):
 class Hook:
     """Evacuates the instances of a failed host, once, resumably."""
 
-    def __init__(self, client: nova.NovaClient, fencer: Any, *,
+    def __init__(self, client: nova_client.NovaClient, fencer: Any, *,
                  coordination_url: str, state_dir: str,
                  partners: Mapping[str, str] | None = None,
                  max_parallel: int = 3, instance_timeout: float = 300,
@@ -45,7 +46,7 @@ class Hook:
         self.max_down_fraction = max_down_fraction
         self.profiles = profiles or (lambda: {})
 
-    def run(self, host: str, dry_run: bool = False) -> report_mod.Report:
+    def run(self, host: str, dry_run: bool = False) -> report.Report:
         """Evacuate a host (or only plan it).
 
         :raises lock.LockBusy: another run holds the host.
@@ -58,10 +59,10 @@ class Hook:
         with lock.host_lock(self.coordination_url, host):
             return self._run(host)
 
-    def _run(self, host: str, dry_run: bool = False) -> report_mod.Report:
+    def _run(self, host: str, dry_run: bool = False) -> report.Report:
         started = time.monotonic()
         run_id = uuid.uuid4().hex[:12]
-        rep = report_mod.Report(host=host, run_id=run_id, dry_run=dry_run)
+        rep = report.Report(host=host, run_id=run_id, dry_run=dry_run)
         services = self.nova.services()
         service = next((s for s in services if s.host == host), None)
         if service is None:
@@ -79,73 +80,84 @@ class Hook:
             store.start_run(run_id)
             self.nova.set_service(service, progress.in_progress_reason(run_id))
             LOG.info('Run %s: %s forced down and disabled.', run_id, host)
-        plan, targets = self._plan(host, services, store, rep)
-        rep.plan = plan.to_dict()
+        planned, targets = self._plan(host, services, store, rep)
+        rep.plan = planned.to_dict()
         if dry_run:
-            for inst in plan.instances:
-                rep.instances.append(report_mod.InstanceResult(
-                    inst.id, inst.name, host, targets[inst.id], inst.status, 'planned'))
+            for inst in planned.instances:
+                rep.instances.append(report.InstanceResult(
+                    inst.uuid, inst.name, host, targets[inst.uuid], inst.status, 'planned'))
         else:
-            self._evacuate_all(host, plan.instances, targets, store, rep)
+            self._evacuate_all(host, planned.instances, targets, store, rep)
             self.nova.set_service(service, progress.done_reason(run_id, len(rep.failed)))
         rep.seconds = time.monotonic() - started
         LOG.info('Run %s on %s: %d instance(s), %d failed, %.1f s.', run_id, host,
                  len(rep.instances), len(rep.failed), rep.seconds)
         return rep
 
-    def _plan(self, host: str, services: list[nova.Service],
-              store: progress.ProgressStore, rep: report_mod.Report
-              ) -> tuple[plan_mod.Plan, dict[str, str | None]]:
-        todo = self.nova.instances_on(host)
+    def _plan(self, host: str, services: list[nova_client.Service],
+              store: progress.ProgressStore, rep: report.Report
+              ) -> tuple[plan.Plan, dict[str, str | None]]:
+        todo = self.nova.instances(host)
         for inst in todo:
             # Done is recorded only once the instance is seen elsewhere: one
             # listed on the host again came back (failback) and failed again.
-            if store.done(inst.id):
+            if store.done(inst.uuid):
                 LOG.info('%(name)s (%(id)s) was evacuated by run %(run)s and is '
                          'back on %(host)s: evacuating it again.',
-                         {'name': inst.name, 'id': inst.id, 'host': host,
-                          'run': store.data['instances'][inst.id].get('run_id')})
-        listed = {inst.id for inst in todo}
+                         {'name': inst.name, 'id': inst.uuid, 'host': host,
+                          'run': store.data['instances'][inst.uuid].get('run_id')})
+        listed = {inst.uuid for inst in todo}
         for instance_id, entry in store.data['instances'].items():
             if entry.get('state') == progress.DONE and instance_id not in listed:
-                rep.instances.append(report_mod.InstanceResult(
+                rep.instances.append(report.InstanceResult(
                     instance_id, entry.get('name', ''), host, entry.get('target'),
                     outcome='skipped', reason='evacuated by run %s' % entry.get('run_id')))
         usable = {s.host for s in services if s.up and not s.disabled and s.host != host}
         profiles = self.profiles() if host not in self.partners else {}
-        target, why = plan_mod.choose_target(host, self.partners, profiles, usable)
-        ordered = plan_mod.order(todo)
-        free = self.nova.free_capacity(target) if target else None
-        targets, missing = plan_mod.assign(ordered, target, free)
+        target, why = plan.choose_target(host, self.partners, profiles, usable)
+        ordered = plan.order(todo)
+        room = self._room(target) if target else None
+        targets, missing = plan.assign(ordered, target, room)
         if missing:
             LOG.warning('Not everything fits on %s (missing %s): the rest goes '
                         "where Nova's scheduler finds room.", target, missing)
-        return plan_mod.Plan(host, target, why, ordered, missing), targets
+        return plan.Plan(host, target, why, ordered, missing), targets
 
-    def _evacuate_all(self, host: str, instances: list[nova.Instance],
+    def _room(self, target: str) -> model.Room | None:
+        """What the target can take; None (assume it fits) if unknown."""
+        try:
+            return self.nova.placement().room(target)
+        except Exception as exc:  # capacity is advice, never a blocker
+            LOG.warning('Could not read the capacity of %s: %s', target, exc)
+            return None
+
+    def _evacuations(self, instance_id: str) -> list[nova_client.Migration]:
+        return self.nova.migrations(instance_id, nova_client.EVACUATION)
+
+    def _evacuate_all(self, host: str, instances: list[model.Instance],
                       targets: Mapping[str, str | None],
-                      store: progress.ProgressStore, rep: report_mod.Report) -> None:
+                      store: progress.ProgressStore, rep: report.Report) -> None:
         with concurrent.futures.ThreadPoolExecutor(self.max_parallel) as pool:
-            futures = [pool.submit(self._evacuate_one, host, inst, targets[inst.id],
+            futures = [pool.submit(self._evacuate_one, host, inst, targets[inst.uuid],
                                    store, rep.run_id) for inst in instances]
             for future in futures:
                 rep.instances.append(future.result())
 
-    def _evacuate_one(self, host: str, inst: nova.Instance, target: str | None,
+    def _evacuate_one(self, host: str, inst: model.Instance, target: str | None,
                       store: progress.ProgressStore, run_id: str
-                      ) -> report_mod.InstanceResult:
-        result = report_mod.InstanceResult(inst.id, inst.name, host, target, inst.status)
+                      ) -> report.InstanceResult:
+        result = report.InstanceResult(inst.uuid, inst.name, host, target, inst.status)
         started = time.monotonic()
         try:
             if inst.task_state is None:
                 if inst.status not in EVACUABLE:
-                    raise nova.NovaError('cannot evacuate an instance in status %s'
+                    raise nova_client.NovaError('cannot evacuate an instance in status %s'
                                          % inst.status)
-                LOG.info('Evacuating %s (%s) from %s to %s.', inst.id, inst.status,
+                LOG.info('Evacuating %s (%s) from %s to %s.', inst.uuid, inst.status,
                          host, target or "the scheduler's choice")
                 try:
                     final = self._request_and_wait(host, inst, target, store, run_id)
-                except nova.EvacuationFailed as exc:
+                except nova_client.EvacuationFailed as exc:
                     # Not on a timeout or ERROR: that instance may have moved.
                     if target is None:
                         raise
@@ -153,37 +165,37 @@ class Hook:
                     # for this one: the instance is still on the failed host,
                     # so asking the scheduler is not a second evacuation.
                     LOG.warning('%s cannot go to %s (%s); letting the scheduler '
-                                'choose.', inst.id, target, exc)
+                                'choose.', inst.uuid, target, exc)
                     result.reason = '%s refused: %s' % (target, str(exc)[:200])
                     final = self._request_and_wait(host, inst, None, store, run_id)
             else:
                 LOG.info('%s is already %s: waiting for it, not evacuating it again.',
-                         inst.id, inst.task_state)
-                failed_before = {u for u, st in self.nova.evacuations(inst.id).items()
-                                 if st in nova.FAILED_MIGRATION}
-                final = self._wait(host, inst.id, failed_before)
-        except nova.NovaError as exc:
+                         inst.uuid, inst.task_state)
+                failed_before = {m.id for m in self._evacuations(inst.uuid)
+                                 if m.failed}
+                final = self._wait(host, inst.uuid, failed_before)
+        except nova_client.NovaError as exc:
             result.outcome, result.reason = 'failed', str(exc)
-            store.record(inst.id, progress.FAILED, name=inst.name, target=target,
+            store.record(inst.uuid, progress.FAILED, name=inst.name, target=target,
                          run_id=run_id, error=str(exc))
         else:
             result.outcome, result.target, result.status = ('evacuated', final.host,
                                                             final.status)
-            store.record(inst.id, progress.DONE, name=inst.name, target=final.host,
+            store.record(inst.uuid, progress.DONE, name=inst.name, target=final.host,
                          run_id=run_id)
         result.seconds = time.monotonic() - started
         return result
 
-    def _request_and_wait(self, host: str, inst: nova.Instance, target: str | None,
-                          store: progress.ProgressStore, run_id: str) -> nova.Instance:
-        store.record(inst.id, progress.REQUESTED, name=inst.name, target=target,
+    def _request_and_wait(self, host: str, inst: model.Instance, target: str | None,
+                          store: progress.ProgressStore, run_id: str) -> model.Instance:
+        store.record(inst.uuid, progress.REQUESTED, name=inst.name, target=target,
                      run_id=run_id)
-        earlier = set(self.nova.evacuations(inst.id))
-        self.nova.evacuate(inst.id, target)
-        return self._wait(host, inst.id, earlier)
+        earlier = {m.id for m in self._evacuations(inst.uuid)}
+        self.nova.evacuate(inst.uuid, target)
+        return self._wait(host, inst.uuid, earlier)
 
     def _wait(self, host: str, instance_id: str,
-              earlier: set[str] | None = None) -> nova.Instance:
+              earlier: set[str] | None = None) -> model.Instance:
         """Poll an instance until it is rebuilt away from the failed host.
 
         Nova clears the task state before it moves the instance's host (under
@@ -193,7 +205,7 @@ class Hook:
 
         :param earlier: evacuation migrations of the instance before the
             request (None: any failed one counts).
-        :raises nova.NovaError: on ERROR, on a failed evacuation, on timeout.
+        :raises nova_client.NovaError: on ERROR, on a failed evacuation, on timeout.
         """
         deadline = time.monotonic() + self.instance_timeout
         while True:
@@ -202,19 +214,17 @@ class Hook:
                 if inst.host != host and inst.status in ('ACTIVE', 'SHUTOFF'):
                     return inst
                 if inst.host != host and inst.status == 'ERROR':
-                    raise nova.NovaError('instance went to ERROR on %s' % inst.host)
+                    raise nova_client.NovaError('instance went to ERROR on %s' % inst.host)
                 if inst.host == host:
                     # E.g. NoValidHost in the conductor (the instance goes to
                     # ERROR there) or a failed claim on the destination.
-                    ended = {uuid: status for uuid, status in
-                             self.nova.evacuations(instance_id).items()
-                             if uuid not in (earlier or set())}
-                    failed = [u for u, st in ended.items() if st in nova.FAILED_MIGRATION]
+                    failed = [m.id for m in self._evacuations(instance_id)
+                              if m.failed and m.id not in (earlier or set())]
                     if failed:
-                        raise nova.EvacuationFailed(
+                        raise nova_client.EvacuationFailed(
                             'evacuation failed: still on %s (migration %s)'
                             % (host, failed[0]))
             if time.monotonic() >= deadline:
-                raise nova.NovaError('not rebuilt after %s s (task %s, status %s)' % (
+                raise nova_client.NovaError('not rebuilt after %s s (task %s, status %s)' % (
                     self.instance_timeout, inst.task_state, inst.status))
             time.sleep(self.poll_interval)

@@ -4,15 +4,12 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
-import yaml
 from oslo_log import log as logging
 
+from zha_scheduler import model
 from zha_scheduler import topology
-from zha_scheduler.evacuate import nova
 
 LOG = logging.getLogger(__name__)
-
-RESOURCES = (('VCPU', 'vcpus'), ('MEMORY_MB', 'ram_mb'), ('DISK_GB', 'disk_gb'))
 
 
 @dataclasses.dataclass
@@ -22,33 +19,18 @@ class Plan:
     host: str
     target: str | None
     target_reason: str
-    instances: list[nova.Instance]
+    instances: list[model.Instance]
     shortfall: dict[str, int] = dataclasses.field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {'host': self.host, 'target': self.target,
                 'target_reason': self.target_reason,
                 'shortfall': self.shortfall,
-                'order': [{'id': i.id, 'name': i.name, 'status': i.status,
+                'order': [{'id': i.uuid, 'name': i.name, 'status': i.status,
                            'priority': priority(i)} for i in self.instances]}
 
 
-def load_partners(path: str | None) -> dict[str, str]:
-    """Read the primary -> standby YAML map; an unset path maps nothing.
-
-    :raises ValueError: when the file is not a mapping of names.
-    """
-    if not path:
-        return {}
-    with open(path, encoding='utf-8') as f:
-        data = yaml.safe_load(f) or {}
-    if not isinstance(data, dict) or not all(
-            isinstance(k, str) and isinstance(v, str) for k, v in data.items()):
-        raise ValueError('%s: expected "primary: standby" lines' % path)
-    return data
-
-
-def priority(instance: nova.Instance) -> int:
+def priority(instance: model.Instance) -> int:
     """``zha:priority`` (integer, higher first); ``HA_Enabled=True`` counts 1."""
     try:
         value = int(instance.metadata.get('zha:priority', 0))
@@ -59,7 +41,7 @@ def priority(instance: nova.Instance) -> int:
     return value
 
 
-def order(instances: list[nova.Instance]) -> list[nova.Instance]:
+def order(instances: list[model.Instance]) -> list[model.Instance]:
     """Highest priority first, then ACTIVE before the others, then by name."""
     return sorted(instances, key=lambda i: (-priority(i), i.status != 'ACTIVE', i.name))
 
@@ -88,30 +70,24 @@ def choose_target(host: str, partners: Mapping[str, str],
     return None, "no usable standby: Nova's scheduler chooses"
 
 
-def assign(instances: list[nova.Instance], target: str | None,
-           free: Mapping[str, int] | None
+def assign(instances: list[model.Instance], target: str | None,
+           room: model.Room | None
            ) -> tuple[dict[str, str | None], dict[str, int]]:
     """Give each instance, in order, the target while it fits there.
 
-    :param free: the target's free resources (None: unknown, assume it fits).
+    :param room: what the target can take (None: unknown, assume it fits).
     :returns: the target of each instance id (None: Nova's scheduler
         chooses) and what the instances left to the scheduler miss on the
         target, by resource class (empty: everything fits).
     """
-    left = dict(free or {})
     targets: dict[str, str | None] = {}
     missing: dict[str, int] = {}
     for inst in instances:
-        needs = {rc: getattr(inst, attr) for rc, attr in RESOURCES}
-        short = {rc: n - left[rc] for rc, n in needs.items()
-                 if free is not None and rc in left and n > left[rc]}
-        if target is None or short:
-            targets[inst.id] = None
-            for rc, n in short.items():
-                missing[rc] = missing.get(rc, 0) + n
+        needs = inst.flavor.resources
+        if target is not None and (room is None or room.take(needs)):
+            targets[inst.uuid] = target
             continue
-        for rc, n in needs.items():
-            if rc in left:
-                left[rc] -= n
-        targets[inst.id] = target
+        targets[inst.uuid] = None
+        for rc, n in (room.shortfall(needs) if room else {}).items():
+            missing[rc] = missing.get(rc, 0) + n
     return targets, missing

@@ -6,10 +6,10 @@ from collections.abc import Callable
 
 from oslo_log import log as logging
 
+from zha_scheduler.clients import nova_client
 from zha_scheduler.evacuate import brake
-from zha_scheduler.evacuate import hook as hook_mod
+from zha_scheduler.evacuate import hook
 from zha_scheduler.evacuate import lock
-from zha_scheduler.evacuate import nova
 from zha_scheduler.evacuate import progress
 
 LOG = logging.getLogger(__name__)
@@ -18,17 +18,17 @@ LOG = logging.getLogger(__name__)
 class Watcher:
     """Polls the compute services and runs the hook for hosts down too long."""
 
-    def __init__(self, hook: hook_mod.Hook, grace_period: float,
+    def __init__(self, evacuation: hook.Hook, grace_period: float,
                  poll_interval: float,
                  clock: Callable[[], float] = time.monotonic) -> None:
-        self.hook = hook
+        self.hook = evacuation
         self.grace_period = grace_period
         self.poll_interval = poll_interval
         self.clock = clock
         #: When each host was first seen down.
         self.down_since: dict[str, float] = {}
 
-    def due(self, services: list[nova.Service]) -> list[str]:
+    def due(self, services: list[nova_client.Service]) -> list[str]:
         """Update the down timers; return the hosts to evacuate now."""
         now = self.clock()
         down = {s.host: s for s in services if not s.up}
@@ -53,7 +53,7 @@ class Watcher:
                 rep = self.hook.run(host)
             except lock.LockBusy as exc:
                 LOG.info('Skipping %s: %s.', host, exc)
-            except (brake.BrakeEngaged, hook_mod.HookRefused) as exc:
+            except (brake.BrakeEngaged, hook.HookRefused) as exc:
                 LOG.error('Not evacuating %s: %s', host, exc)
             except Exception:
                 LOG.exception('Evacuation of %s failed; retrying at the next poll.',

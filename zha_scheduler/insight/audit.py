@@ -12,6 +12,8 @@ import collections
 import dataclasses
 from typing import Any
 
+from zha_scheduler import model
+from zha_scheduler import spread
 from zha_scheduler import topology
 from zha_scheduler.insight import snapshot
 
@@ -138,7 +140,7 @@ def audit(snap: snapshot.Snapshot, level: str, max_skew: int,
                        recovery_in_progress=cloud.recovery, groups=found)
 
 
-def _audit_group(cloud: _Cloud, group: snapshot.Group, max_skew: int) -> GroupAudit:
+def _audit_group(cloud: _Cloud, group: model.Group, max_skew: int) -> GroupAudit:
     members = snapshot.placed(snapshot.members_of(group, cloud.instances))
     where = {m.uuid: m.host for m in members if m.host}
     violations: list[Violation] = []
@@ -188,19 +190,17 @@ def _health_violations(cloud: _Cloud, where: dict[str, str], soft: bool) -> list
     return found
 
 
-def _skew(cloud: _Cloud, domains: list[str | None]) -> tuple[int, collections.Counter]:
-    """Skew of the members over the eligible domains, as the filter measures it.
+def _skew(cloud: _Cloud, domains: list[str | None]
+          ) -> tuple[int, collections.Counter[str]]:
+    """Skew of the members over the eligible domains, as the filter keeps it.
 
     Members in an unknown domain do not count, as in ZhaFailureDomainFilter.
     """
-    counts: collections.Counter[str] = collections.Counter(d for d in domains if d)
-    if not counts:
-        return 0, counts
-    low = min((counts.get(d, 0) for d in cloud.eligible), default=0)
-    return max(counts.values()) - low, counts
+    counts = collections.Counter(d for d in domains if d)
+    return spread.skew(counts, cloud.eligible), counts
 
 
-def _repair(cloud: _Cloud, group: snapshot.Group, where: dict[str, str],
+def _repair(cloud: _Cloud, group: model.Group, where: dict[str, str],
             per_host: int, max_skew: int) -> list[Move]:
     """Greedy moves, simulated one after the other, until the group is clean.
 

@@ -12,6 +12,7 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
+from zha_scheduler import model
 from zha_scheduler.insight import snapshot
 
 REQUIRED = 'required'
@@ -36,7 +37,7 @@ class PlacementQuery:
         return ' '.join(parts)
 
 
-def query(flavor: snapshot.Flavor, image_properties: Mapping[str, Any]) -> PlacementQuery:
+def query(flavor: model.Flavor, image_properties: Mapping[str, Any]) -> PlacementQuery:
     """The unnumbered request group of a flavor and image, as Nova builds it."""
     resources = dict(flavor.resources)
     required: set[str] = set()
@@ -55,7 +56,7 @@ def query(flavor: snapshot.Flavor, image_properties: Mapping[str, Any]) -> Place
                           required, forbidden)
 
 
-def rejection(host: snapshot.Host, asked: PlacementQuery) -> str | None:
+def rejection(host: model.Host, asked: PlacementQuery) -> str | None:
     """Why Placement would not propose the host; None if it would."""
     reasons = []
     for rc, amount in sorted(asked.resources.items()):

@@ -11,9 +11,10 @@ import dataclasses
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from zha_scheduler import model
 from zha_scheduler.insight import snapshot
 
-RESOURCES = snapshot.RESOURCE_CLASSES
+RESOURCES = model.RESOURCE_CLASSES
 PARTNER = 'partner'
 POOL = 'pool'
 
@@ -91,23 +92,6 @@ class _Item:
     needs: dict[str, int]
 
 
-class _Bin:
-    """What one target host can still take."""
-
-    def __init__(self, name: str, left: dict[str, int], max_unit: dict[str, int]) -> None:
-        self.name = name
-        self.left = left
-        self.max_unit = max_unit
-
-    def take(self, item: _Item) -> bool:
-        for rc, n in item.needs.items():
-            if n and (n > self.left.get(rc, 0) or n > self.max_unit.get(rc, n)):
-                return False
-        for rc, n in item.needs.items():
-            self.left[rc] -= n
-        return True
-
-
 def _largest_first(items: Iterable[_Item]) -> list[_Item]:
     # Memory is what runs out first on KVM hosts; the name makes ties stable.
     return sorted(items, key=lambda i: (-i.needs.get('MEMORY_MB', 0),
@@ -115,10 +99,10 @@ def _largest_first(items: Iterable[_Item]) -> list[_Item]:
                                         -i.needs.get('DISK_GB', 0), i.name))
 
 
-def _pack(items: Iterable[_Item], bins: list[_Bin]) -> list[_Item]:
+def _pack(items: Iterable[_Item], rooms: list[model.Room]) -> list[_Item]:
     """First-fit decreasing; returns the items that fit nowhere."""
     return [item for item in _largest_first(items)
-            if not any(b.take(item) for b in bins)]
+            if not any(room.take(item.needs) for room in rooms)]
 
 
 def _total(items: Iterable[_Item]) -> dict[str, int]:
@@ -149,11 +133,7 @@ class _Cloud:
         self.partner = self._partners(partners, standby)
         self.items = self._items(snap)
         targets = set(self.standbys) | set(self.partner.values())
-        # An overcommitted host (usage above capacity) takes nothing, not less.
-        self.free = {n: {rc: max(0, self.hosts[n].free(rc)) for rc in RESOURCES}
-                     for n in targets}
-        self.max_unit = {n: {rc: inv.max_unit for rc, inv in self.hosts[n].inventories.items()
-                             if inv.max_unit is not None} for n in targets}
+        self.rooms = {n: self.hosts[n].room() for n in targets}
 
     def _note(self, kind: str, host: str, message: str) -> None:
         self.findings.append(Finding(kind, host, message))
@@ -210,16 +190,20 @@ class _Cloud:
                 and (failed_cpc is None or self.cpc[s] != failed_cpc)]
         return (POOL, pool) if pool else (None, [])
 
-    def bin(self, name: str) -> _Bin:
-        return _Bin(name, dict(self.free[name]), self.max_unit[name])
+    def room(self, name: str) -> model.Room:
+        """A fresh copy of what the host can take, for one packing."""
+        return model.Room(self.rooms[name].free, self.rooms[name].max_unit)
+
+    def free(self, names: Iterable[str]) -> dict[str, int]:
+        """The free capacity of these hosts in all."""
+        return _total(_Item(n, self.rooms[n].free) for n in names)
 
 
 def _verdict(cloud: _Cloud, primary: str) -> Verdict:
     kind, targets = cloud.targets(primary)
     items = cloud.items[primary]
-    bins = [cloud.bin(n) for n in targets]
-    free = _total(_Item(n, cloud.free[n]) for n in targets)
-    unplaced = _pack(items, bins)
+    free = cloud.free(targets)
+    unplaced = _pack(items, [cloud.room(n) for n in targets])
     demand = _total(items)
     return Verdict(host=primary, cpc=cloud.cpc[primary], target_kind=kind, targets=targets,
                    instances=len(items), demand=demand, free=free,
@@ -228,24 +212,24 @@ def _verdict(cloud: _Cloud, primary: str) -> Verdict:
 
 def _cpc_failure(cloud: _Cloud, cpc: str) -> CpcFailure:
     failed = [p for p in cloud.primaries if cloud.cpc[p] == cpc]
-    bins: dict[str, _Bin] = {}
+    rooms: dict[str, model.Room] = {}
     # Shared partners and pools accumulate the guests of every failed host.
     queues: dict[tuple[str, ...], list[_Item]] = {}
     for primary in failed:
         _, targets = cloud.targets(primary, failed_cpc=cpc)
         for name in targets:
-            if name not in bins:
-                bins[name] = cloud.bin(name)
+            if name not in rooms:
+                rooms[name] = cloud.room(name)
         queues.setdefault(tuple(targets), []).extend(cloud.items[primary])
     # Partners (one target) first, as the hook sends each host's guests there
     # first; the pool then gets what the partners' load leaves of it.
     unplaced: list[_Item] = []
     for names, items in sorted(queues.items(), key=lambda q: (len(q[0]), q[0])):
-        unplaced += _pack(items, [bins[n] for n in names])
+        unplaced += _pack(items, [rooms[n] for n in names])
     everything = [i for items in queues.values() for i in items]
     demand = _total(everything)
     # The free capacity the failure can use, each target host counted once.
-    free = _total(_Item(name, cloud.free[name]) for name in bins)
+    free = cloud.free(rooms)
     return CpcFailure(cpc=cpc, hosts=failed, instances=len(everything),
                       unplaced=sorted(i.name for i in unplaced),
                       unplaced_demand=_total(unplaced),

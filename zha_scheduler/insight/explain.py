@@ -14,6 +14,7 @@ import uuid as uuid_lib
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+from zha_scheduler import model
 from zha_scheduler.insight import candidates
 from zha_scheduler.insight import hoststates
 from zha_scheduler.insight import pipeline
@@ -36,10 +37,10 @@ _REASON_LOGGERS = ('nova', 'zha_scheduler')
 class Request:
     """What to explain: a flavor, image properties, hints and a group."""
 
-    flavor: snapshot.Flavor
+    flavor: model.Flavor
     image_properties: dict[str, Any] = dataclasses.field(default_factory=dict)
     hints: dict[str, Any] = dataclasses.field(default_factory=dict)
-    group: snapshot.Group | None = None
+    group: model.Group | None = None
     project_id: str = 'zha-explain'
 
 

@@ -11,19 +11,20 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
+from zha_scheduler import model
 from zha_scheduler.insight import snapshot
 
 CELL = 'snapshot'
 
 
-def _arch(host: snapshot.Host) -> tuple[str, str, str]:
+def _arch(host: model.Host) -> tuple[str, str, str]:
     # The fake driver of test clouds reports x86_64; a real one on IBM Z s390x.
     if host.hypervisor_type.lower() == 'fake':
         return ('x86_64', 'fake', 'hvm')
     return ('s390x', 'kvm', 'hvm')
 
 
-def host_state(host: snapshot.Host, index: int, instances: Iterable[str],
+def host_state(host: model.Host, index: int, instances: Iterable[str],
                now: datetime.datetime) -> Any:
     """One HostState with its compute node, service and instances."""
     from nova import objects

@@ -12,10 +12,10 @@ import tempfile
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from zha_scheduler import model
 from zha_scheduler import topology
 
 FORMAT_VERSION = 1
-RESOURCE_CLASSES = ('VCPU', 'MEMORY_MB', 'DISK_GB')
 
 
 class SnapshotError(Exception):
@@ -23,119 +23,34 @@ class SnapshotError(Exception):
 
 
 @dataclasses.dataclass
-class Inventory:
-    """One resource class of a provider, as Placement reports it."""
-
-    total: int
-    reserved: int = 0
-    allocation_ratio: float = 1.0
-    max_unit: int | None = None
-
-    @property
-    def capacity(self) -> int:
-        """What Placement lets consumers allocate in all."""
-        return int((self.total - self.reserved) * self.allocation_ratio)
-
-
-@dataclasses.dataclass
-class Host:
-    """A compute node: its provider, service state and resources."""
-
-    name: str                       # the service host
-    node: str                       # the hypervisor hostname (provider name)
-    uuid: str                       # compute node uuid = provider uuid
-    traits: list[str] = dataclasses.field(default_factory=list)
-    inventories: dict[str, Inventory] = dataclasses.field(default_factory=dict)
-    usages: dict[str, int] = dataclasses.field(default_factory=dict)
-    aggregates: list[str] = dataclasses.field(default_factory=list)
-    service_up: bool = True
-    service_disabled: bool = False
-    disabled_reason: str | None = None
-    hypervisor_type: str = 'QEMU'
-
-    def free(self, resource_class: str) -> int:
-        """Unallocated amount of a resource class (0 when not inventoried)."""
-        inventory = self.inventories.get(resource_class)
-        if inventory is None:
-            return 0
-        return inventory.capacity - self.usages.get(resource_class, 0)
-
-
-@dataclasses.dataclass
-class Flavor:
-    """The parts of a flavor that scheduling reads."""
-
-    name: str
-    vcpus: int
-    ram: int
-    disk: int
-    id: str | None = None
-    ephemeral: int = 0
-    swap: int = 0
-    extra_specs: dict[str, str] = dataclasses.field(default_factory=dict)
-
-    @property
-    def resources(self) -> dict[str, int]:
-        """What Nova asks of Placement for this flavor (non boot-from-volume)."""
-        disk = self.disk + self.ephemeral + -(-self.swap // 1024)
-        return {'VCPU': self.vcpus, 'MEMORY_MB': self.ram, 'DISK_GB': disk}
-
-
-@dataclasses.dataclass
-class Instance:
-    """A server: where it is and what it consumes."""
-
-    uuid: str
-    name: str
-    host: str | None
-    node: str | None
-    status: str
-    flavor: Flavor
-    image_properties: dict[str, Any] = dataclasses.field(default_factory=dict)
-    metadata: dict[str, str] = dataclasses.field(default_factory=dict)
-
-
-@dataclasses.dataclass
-class Group:
-    """A server group with its policy, rules and member uuids."""
-
-    uuid: str
-    name: str
-    policy: str
-    members: list[str]
-    rules: dict[str, Any] = dataclasses.field(default_factory=dict)
-    project_id: str | None = None
-
-
-@dataclasses.dataclass
 class Snapshot:
     """Hosts, instances, server groups and flavors at one moment."""
 
-    hosts: list[Host]
-    instances: list[Instance] = dataclasses.field(default_factory=list)
-    groups: list[Group] = dataclasses.field(default_factory=list)
-    flavors: list[Flavor] = dataclasses.field(default_factory=list)
+    hosts: list[model.Host]
+    instances: list[model.Instance] = dataclasses.field(default_factory=list)
+    groups: list[model.Group] = dataclasses.field(default_factory=list)
+    flavors: list[model.Flavor] = dataclasses.field(default_factory=list)
     taken_at: str | None = None
     source: str = 'live'
 
     def __post_init__(self) -> None:
         self._profiles: dict[str, topology.HostProfile] | None = None
 
-    def profile(self, host: Host) -> topology.HostProfile:
+    def profile(self, host: model.Host) -> topology.HostProfile:
         """The ZHA profile of a host, from its traits."""
         if self._profiles is None:
             self._profiles = {h.uuid: topology.profile_from_traits(h.traits, h.node)
                               for h in self.hosts}
         return self._profiles[host.uuid]
 
-    def host_named(self) -> dict[str, Host]:
+    def host_named(self) -> dict[str, model.Host]:
         """Hosts by service host name."""
         return {h.name: h for h in self.hosts}
 
-    def instances_by_uuid(self) -> dict[str, Instance]:
+    def instances_by_uuid(self) -> dict[str, model.Instance]:
         return {i.uuid: i for i in self.instances}
 
-    def find_flavor(self, name_or_id: str) -> Flavor:
+    def find_flavor(self, name_or_id: str) -> model.Flavor:
         """A flavor by name or id; SnapshotError when the snapshot has none."""
         for flavor in self.flavors:
             if name_or_id in (flavor.name, flavor.id):
@@ -143,7 +58,7 @@ class Snapshot:
         raise SnapshotError('no flavor %r in the snapshot (it has: %s)' % (
             name_or_id, ', '.join(sorted(f.name for f in self.flavors)) or 'none'))
 
-    def find_group(self, name_or_id: str) -> Group:
+    def find_group(self, name_or_id: str) -> model.Group:
         """A server group by uuid or unique name."""
         matches = [g for g in self.groups if name_or_id in (g.uuid, g.name)]
         if len(matches) == 1:
@@ -172,25 +87,25 @@ class Snapshot:
         try:
             return cls(hosts=[_host(h) for h in data['hosts']],
                        instances=[_instance(i) for i in data.get('instances', [])],
-                       groups=[Group(**g) for g in data.get('groups', [])],
-                       flavors=[Flavor(**f) for f in data.get('flavors', [])],
+                       groups=[model.Group(**g) for g in data.get('groups', [])],
+                       flavors=[model.Flavor(**f) for f in data.get('flavors', [])],
                        taken_at=data.get('taken_at'),
                        source=data.get('source', 'file'))
         except (TypeError, KeyError, AttributeError, ValueError) as exc:
             raise SnapshotError('malformed snapshot: %s' % exc) from None
 
 
-def _host(data: Mapping[str, Any]) -> Host:
+def _host(data: Mapping[str, Any]) -> model.Host:
     fields = dict(data)
-    fields['inventories'] = {rc: Inventory(**inv)
+    fields['inventories'] = {rc: model.Inventory(**inv)
                              for rc, inv in data.get('inventories', {}).items()}
-    return Host(**fields)
+    return model.Host(**fields)
 
 
-def _instance(data: Mapping[str, Any]) -> Instance:
+def _instance(data: Mapping[str, Any]) -> model.Instance:
     fields = dict(data)
-    fields['flavor'] = Flavor(**data['flavor'])
-    return Instance(**fields)
+    fields['flavor'] = model.Flavor(**data['flavor'])
+    return model.Instance(**fields)
 
 
 def save(snapshot: Snapshot, path: str) -> None:
@@ -218,11 +133,11 @@ def load(path: str) -> Snapshot:
     return Snapshot.from_dict(data)
 
 
-def members_of(group: Group, instances: Mapping[str, Instance]) -> list[Instance]:
+def members_of(group: model.Group, instances: Mapping[str, model.Instance]) -> list[model.Instance]:
     """The group's members that exist in the snapshot."""
     return [instances[u] for u in group.members if u in instances]
 
 
-def placed(members: Iterable[Instance]) -> list[Instance]:
+def placed(members: Iterable[model.Instance]) -> list[model.Instance]:
     """Members that sit on a host (not ERROR-on-build, not shelved)."""
-    return [m for m in members if m.host and m.status not in ('DELETED', 'SHELVED_OFFLOADED')]
+    return [m for m in members if m.placed]

@@ -11,18 +11,19 @@ import random
 import uuid
 from collections.abc import Sequence
 
+from zha_scheduler import model
 from zha_scheduler import traits
 from zha_scheduler.insight import snapshot
 
 FLAVORS = (
     # flavor, share of the ungrouped instances
-    (snapshot.Flavor('z.small', vcpus=2, ram=4096, disk=20, id='1'), 35),
-    (snapshot.Flavor('z.medium', vcpus=4, ram=8192, disk=40, id='2'), 30),
-    (snapshot.Flavor('z.large', vcpus=8, ram=16384, disk=80, id='3'), 15),
-    (snapshot.Flavor('z.xlarge', vcpus=16, ram=65536, disk=100, id='4'), 5),
-    (snapshot.Flavor('z.ha.medium', vcpus=4, ram=8192, disk=40, id='5',
+    (model.Flavor('z.small', vcpus=2, ram=4096, disk=20, id='1'), 35),
+    (model.Flavor('z.medium', vcpus=4, ram=8192, disk=40, id='2'), 30),
+    (model.Flavor('z.large', vcpus=8, ram=16384, disk=80, id='3'), 15),
+    (model.Flavor('z.xlarge', vcpus=16, ram=65536, disk=100, id='4'), 5),
+    (model.Flavor('z.ha.medium', vcpus=4, ram=8192, disk=40, id='5',
                      extra_specs={'zha:redundancy': 'required'}), 10),
-    (snapshot.Flavor('z.db.large', vcpus=8, ram=32768, disk=80, id='6',
+    (model.Flavor('z.db.large', vcpus=8, ram=32768, disk=80, id='6',
                      extra_specs={'zha:redundancy': 'preferred',
                                   'zha:consistency_group': 'DB2PROD'}), 5),
 )
@@ -42,14 +43,14 @@ PROJECTS = tuple('project-%02d' % n for n in range(1, 11))
 
 @dataclasses.dataclass
 class _Lpar:
-    host: snapshot.Host
+    host: model.Host
     cpc: int
     healthy: bool
 
-    def fits(self, flavor: snapshot.Flavor) -> bool:
+    def fits(self, flavor: model.Flavor) -> bool:
         return all(self.host.free(rc) >= n for rc, n in flavor.resources.items())
 
-    def take(self, flavor: snapshot.Flavor) -> None:
+    def take(self, flavor: model.Flavor) -> None:
         for rc, n in flavor.resources.items():
             self.host.usages[rc] += n
 
@@ -60,9 +61,9 @@ class _Builder:
     def __init__(self, rng: random.Random) -> None:
         self.rng = rng
         self.primaries: list[list[_Lpar]] = []    # by CPC
-        self.hosts: list[snapshot.Host] = []
-        self.instances: list[snapshot.Instance] = []
-        self.groups: list[snapshot.Group] = []
+        self.hosts: list[model.Host] = []
+        self.instances: list[model.Instance] = []
+        self.groups: list[model.Group] = []
 
     def uuid(self) -> str:
         return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
@@ -93,23 +94,23 @@ class _Builder:
                               for cg, on in with_cg.items() if c in on]
                 if standby:
                     names.append(traits.STANDBY)
-                host = snapshot.Host(name=name, node=name, uuid=self.uuid(),
+                host = model.Host(name=name, node=name, uuid=self.uuid(),
                                      traits=sorted(names), inventories=self._sizes(standby),
-                                     usages=dict.fromkeys(snapshot.RESOURCE_CLASSES, 0))
+                                     usages=dict.fromkeys(model.RESOURCE_CLASSES, 0))
                 self.hosts.append(host)
                 if not standby:
                     self.primaries[c].append(_Lpar(host, c, net and storage))
 
-    def _sizes(self, standby: bool) -> dict[str, snapshot.Inventory]:
+    def _sizes(self, standby: bool) -> dict[str, model.Inventory]:
         # Shared IFLs overcommitted 4:1; memory is never overcommitted on Z.
         cpus = 64 if standby else self.rng.choice((32, 48, 64))
         ram = 1048576 if standby else self.rng.choice((262144, 524288, 786432))
         disk = 4000 if standby else self.rng.choice((2000, 3000, 4000))
-        return {'VCPU': snapshot.Inventory(cpus, allocation_ratio=4.0, max_unit=cpus),
-                'MEMORY_MB': snapshot.Inventory(ram, reserved=4096, max_unit=ram),
-                'DISK_GB': snapshot.Inventory(disk, max_unit=disk)}
+        return {'VCPU': model.Inventory(cpus, allocation_ratio=4.0, max_unit=cpus),
+                'MEMORY_MB': model.Inventory(ram, reserved=4096, max_unit=ram),
+                'DISK_GB': model.Inventory(disk, max_unit=disk)}
 
-    def _room(self, flavor: snapshot.Flavor, candidates: Sequence[_Lpar]) -> _Lpar | None:
+    def _room(self, flavor: model.Flavor, candidates: Sequence[_Lpar]) -> _Lpar | None:
         # Random tries keep the spread even; the scan only runs when nearly full.
         for _ in range(20):
             lpar = self.rng.choice(candidates)
@@ -117,28 +118,28 @@ class _Builder:
                 return lpar
         return next((c for c in candidates if c.fits(flavor)), None)
 
-    def place(self, name: str, flavor: snapshot.Flavor, candidates: Sequence[_Lpar],
-              metadata: dict[str, str] | None = None) -> snapshot.Instance | None:
+    def place(self, name: str, flavor: model.Flavor, candidates: Sequence[_Lpar],
+              metadata: dict[str, str] | None = None) -> model.Instance | None:
         """Put an instance on a random candidate with room; None if none has."""
         lpar = self._room(flavor, candidates)
         if lpar is None:
             return None
         lpar.take(flavor)
         status = 'SHUTOFF' if self.rng.random() < 0.03 else 'ACTIVE'
-        inst = snapshot.Instance(uuid=self.uuid(), name=name, host=lpar.host.name,
+        inst = model.Instance(uuid=self.uuid(), name=name, host=lpar.host.name,
                                  node=lpar.host.node, status=status, flavor=flavor,
                                  metadata=dict(metadata or {}))
         self.instances.append(inst)
         return inst
 
     def group(self, policy: str, name: str, hosts: Sequence[Sequence[_Lpar]],
-              flavor: snapshot.Flavor) -> None:
+              flavor: model.Flavor) -> None:
         """A server group with one member on a candidate of each ``hosts`` entry."""
         # The evacuation hook restarts HA members first.
         metadata = {'HA_Enabled': 'True'} if policy == 'anti-affinity' else None
         members = [self.place('%s-%d' % (name, n), flavor, c, metadata)
                    for n, c in enumerate(hosts)]
-        self.groups.append(snapshot.Group(
+        self.groups.append(model.Group(
             uuid=self.uuid(), name=name, policy=policy,
             project_id=self.rng.choice(PROJECTS),
             members=[m.uuid for m in members if m is not None]))

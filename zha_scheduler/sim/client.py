@@ -6,7 +6,7 @@ import openstack
 from keystoneauth1 import noauth
 from keystoneauth1 import session as ks_session
 
-from zha_scheduler.evacuate import nova
+from zha_scheduler.clients import nova_client
 
 
 def connection(cloud: Any) -> Any:
@@ -22,4 +22,4 @@ def connection(cloud: Any) -> Any:
     return openstack.connection.Connection(
         session=sess, compute_endpoint_override=admin.base_url,
         placement_endpoint_override=cloud.placement_fixture.endpoint,
-        compute_api_version=nova.MICROVERSION)
+        compute_api_version=nova_client.MICROVERSION)

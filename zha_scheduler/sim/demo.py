@@ -20,10 +20,9 @@ from typing import Any
 
 import fixtures
 
+from zha_scheduler.clients import nova_client
 from zha_scheduler.evacuate import factory
-from zha_scheduler.evacuate import hook as hook_mod
-from zha_scheduler.evacuate import nova
-from zha_scheduler.evacuate import plan as plan_mod
+from zha_scheduler.evacuate import hook
 from zha_scheduler.sim import client
 from zha_scheduler.sim import cloud
 from zha_scheduler import traits
@@ -225,22 +224,17 @@ class _FailureScene(cloud.SimulatedCloud):
         scene.guests = [GuestRow(s['name'], s['status'], self.host_of(s)) for s in servers]
 
         tmp = self.useFixture(fixtures.TempDir()).path
-        partners_file = os.path.join(tmp, 'partners.yaml')
-        with open(partners_file, 'w', encoding='utf-8') as f:
-            f.writelines('%s: %s\n' % kv for kv in scene.partners.items())
-        conn = client.connection(self)
-        nova_client = nova.NovaClient(conn)
-        hook = hook_mod.Hook(
-            nova_client, None, coordination_url='file://%s/locks' % tmp,
-            state_dir=os.path.join(tmp, 'state'),
-            partners=plan_mod.load_partners(partners_file), max_parallel=3,
-            instance_timeout=60, poll_interval=0.1,
-            profiles=factory.profiles_reader(nova_client))
+        nova = nova_client.NovaClient(client.connection(self))
+        evacuation = hook.Hook(
+            nova, None, coordination_url='file://%s/locks' % tmp,
+            state_dir=os.path.join(tmp, 'state'), partners=scene.partners,
+            max_parallel=3, instance_timeout=60, poll_interval=0.1,
+            profiles=factory.profiles_reader(nova))
 
         moving = [s['id'] for s in servers if self.host_of(s) == failed]
         down = time.monotonic()
         self.fail_host(failed)
-        report = hook.run(failed)
+        report = evacuation.run(failed)
         deadline = down + 60
         while True:
             after = {s['id']: self.admin_api.get_server(s['id']) for s in servers}

@@ -17,6 +17,7 @@ from zha_scheduler import conf
 from zha_scheduler.agent import hostfs
 from zha_scheduler.agent import service
 from zha_scheduler.agent import sync
+from zha_scheduler.clients import auth
 from zha_scheduler.conf import agent as agent_conf
 
 HEALTHY = {'CUSTOM_ZHA_CPC_3931_02_A1B2C', 'CUSTOM_ZHA_NET_REDUNDANT',
@@ -39,7 +40,7 @@ class PlacementAdapterTest(base.BaseTestCase):
         return agent
 
     def test_no_auth_type(self):
-        error = self.assertRaises(service.AgentConfigError,
+        error = self.assertRaises(auth.CredentialsError,
                                   service.placement_adapter,
                                   self._conf('[placement]\n'))
         self.assertEqual(
@@ -50,7 +51,7 @@ class PlacementAdapterTest(base.BaseTestCase):
 
     def test_missing_plugin_option(self):
         error = self.assertRaises(
-            service.AgentConfigError, service.placement_adapter,
+            auth.CredentialsError, service.placement_adapter,
             self._conf('[placement]\nauth_type = password\n'
                        'username = placement\npassword = secret\n'))
         self.assertEqual('[placement] is missing auth_url for auth_type '
@@ -58,7 +59,7 @@ class PlacementAdapterTest(base.BaseTestCase):
 
     def test_unknown_auth_type_is_a_configuration_error(self):
         error = self.assertRaises(
-            service.AgentConfigError, service.placement_adapter,
+            auth.CredentialsError, service.placement_adapter,
             self._conf('[placement]\nauth_type = passwrod\n'))
         self.assertIn('passwrod', str(error))
 
@@ -287,13 +288,13 @@ class RunForeverTest(_AgentTestCase):
 
         def run_once():
             stop.set()
-            raise service.AgentConfigError('no credentials')
+            raise auth.CredentialsError('no credentials')
 
         with mock.patch.object(agent, 'run_once',
                                side_effect=run_once) as mocked:
-            error = self.assertRaises(service.AgentConfigError,
+            error = self.assertRaises(auth.CredentialsError,
                                       agent.run_forever, stop)
-        self.assertEqual('no credentials', str(error))
+        self.assertEqual('no credentials.', str(error))
         self.assertEqual(1, mocked.call_count)
         self.assertEqual([], stop.waits)
 

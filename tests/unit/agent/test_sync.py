@@ -18,6 +18,7 @@ from keystoneauth1 import exceptions as ks_exc
 from oslotest import base
 
 from zha_scheduler.agent import sync
+from zha_scheduler.clients import placement_client
 
 STANDARD_TRAITS = frozenset({'COMPUTE_NODE', 'COMPUTE_STATUS_DISABLED',
                              'HW_CPU_S390X_VX', 'COMPUTE_NET_VIF_MODEL_VIRTIO'})
@@ -237,7 +238,8 @@ class _SyncTestCase(base.BaseTestCase):
     def setUp(self):
         super().setUp()
         self.placement = FakePlacement()
-        self.syncer = sync.PlacementTraitSync(self.placement)
+        self.syncer = sync.PlacementTraitSync(
+            placement_client.PlacementClient(self.placement))
         self.log = self.useFixture(fixtures.FakeLogger(
             name='zha_scheduler.agent.sync', level=logging.DEBUG,
             format='%(levelname)s %(message)s'))
@@ -251,7 +253,7 @@ class FindProviderTest(_SyncTestCase):
         self.assertEqual('u-2', self.syncer.find_provider('lpar2'))
         self.assertEqual(['/resource_providers?name=lpar2'],
                          self.placement.urls('GET'))
-        self.assertEqual([{'microversion': '1.6', 'raise_exc': False}],
+        self.assertEqual([{'microversion': '1.14', 'raise_exc': False}],
                          self.placement.calls)
 
     def test_name_is_quoted(self):
@@ -430,7 +432,7 @@ class SyncTest(_SyncTestCase):
         error = self.assertRaises(sync.SyncError, self.syncer.sync,
                                   self.uuid, {'CUSTOM_ZHA_CPC_Z1'})
         self.assertEqual('Writing traits of provider %s failed: HTTP 500 %s'
-                         % (self.uuid, 'x' * 300), str(error))
+                         % (self.uuid, 'x' * 200), str(error))
         self.assertEqual(1, len(self._writes()))
 
     def test_unknown_trait_on_write_is_an_error(self):

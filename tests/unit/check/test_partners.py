@@ -89,10 +89,12 @@ class PartnersTest(helpers.CheckTestCase):
                          'or directory' % missing, error.message)
 
     def test_malformed_partners_file_is_an_error(self):
-        for text in ('- a\n- b\n', 'a: [b\n'):
+        for text, why in (('- a\n- b\n', 'must map each primary host'),
+                          ('a: [b\n', 'is not valid YAML')):
             found = self.check(text, _view())
-            self.assertIn('is not a map of host names',
-                          self.only(found, 'standby-partners', findings.ERROR).message)
+            error = self.only(found, 'standby-partners', findings.ERROR)
+            self.assertIn('partners_file', error.message)
+            self.assertIn(why, error.message)
 
     def test_unset_partners_file_and_no_hook_conf(self):
         self.assertIn('partners_file is not set',

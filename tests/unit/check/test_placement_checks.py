@@ -7,6 +7,7 @@ from tests.unit.check import helpers
 from zha_scheduler import traits
 from zha_scheduler.check import findings
 from zha_scheduler.check import placement_checks
+from zha_scheduler.clients import placement_client
 
 COMPUTE_NODE = 'COMPUTE_NODE'
 
@@ -25,28 +26,30 @@ def _host(name, cpc=None, site=None, standby=False, compute=True):
 class FakePlacement(zha_fakes.FakePlacementClient):
     """Also lists every provider, as roots, for GET /resource_providers."""
 
-    def get(self, url, version=None):
+    def get(self, url, microversion=None, raise_exc=False):
         split = parse.urlsplit(url)
         if split.path == '/resource_providers' and not split.query:
-            self.calls.append((url, version))
+            self.calls.append((url, microversion))
             return zha_fakes.FakeResponse(body={'resource_providers': [
                 {'uuid': p['uuid'], 'name': p['name'],
                  'root_provider_uuid': p['uuid']} for p in self.providers]})
-        return super().get(url, version)
+        return super().get(url, microversion)
 
 
 class Unreachable:
 
-    def get(self, url, version=None):
+    def get(self, url, microversion=None, raise_exc=False):
         raise ConnectionError('Unable to establish connection to '
                               'http://placement:8778/:\n  refused')
 
 
 class PlacementChecksTest(helpers.CheckTestCase):
 
-    def check(self, client, *replace):
-        found, view = placement_checks.check_placement(self.nova(None, replace), client)
-        return found, view
+    def check(self, adapter, *replace):
+        client = (None if adapter is None else
+                  placement_client.PlacementClient(adapter))
+        return placement_checks.check_placement(self.nova(None, replace),
+                                                client)
 
     def test_hosts_without_cpc_trait_are_listed(self):
         hosts = [_host('lpar1', 'Z1'), _host('lpar2', 'Z2', standby=True)]

@@ -39,8 +39,8 @@ class AgentConfigTest(helpers.CheckTestCase):
         self.assertEqual(
             ['[zha_agent] interval is invalid: Should be greater than or equal to 1 '
              '(in %s/agent.conf)' % self.tmp,
-             '[placement] auth_type is not set in %s/agent.conf: zha-trait-agent '
-             'cannot write traits to Placement' % self.tmp],
+             '[placement] auth_type is not set: zha-trait-agent cannot write '
+             'traits to Placement (in %s/agent.conf)' % self.tmp],
             [f.message for f in self.errors(found)])
 
     def test_no_agent_conf_is_skipped(self):

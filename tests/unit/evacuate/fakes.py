@@ -1,18 +1,31 @@
 """A fake Nova for the evacuation hook's unit tests."""
 
-from zha_scheduler.evacuate import nova
+from zha_scheduler import model
+from zha_scheduler.clients import nova_client
 
 
-def instance(id_, host='lpar1', status='ACTIVE', metadata=None, name=None, vcpus=1,
-             ram_mb=512, disk_gb=1):
-    return nova.Instance(id=id_, name=name or id_, host=host, status=status,
-                         task_state=None, metadata=dict(metadata or {}),
-                         vcpus=vcpus, ram_mb=ram_mb, disk_gb=disk_gb)
+def instance(id_, host='lpar1', status='ACTIVE', metadata=None, name=None,
+             vcpus=1, ram_mb=512, disk_gb=1):
+    return model.Instance(
+        uuid=id_, name=name or id_, host=host, node=host, status=status,
+        task_state=None, metadata=dict(metadata or {}),
+        flavor=model.Flavor('f', vcpus=vcpus, ram=ram_mb, disk=disk_gb))
 
 
 def service(host, up=True, disabled=False, reason=None):
-    return nova.Service(id='svc-' + host, host=host, up=up, forced_down=False,
-                        disabled=disabled, disabled_reason=reason)
+    return nova_client.Service(id='svc-' + host, host=host, up=up,
+                               forced_down=False, disabled=disabled,
+                               disabled_reason=reason)
+
+
+class FakePlacement:
+    """Answers the hook's capacity read with a fixed free capacity."""
+
+    def __init__(self, free):
+        self.free = free
+
+    def room(self, name):
+        return None if self.free is None else model.Room(self.free)
 
 
 class FakeNova:
@@ -20,13 +33,13 @@ class FakeNova:
 
     def __init__(self, services, instances, free=None, refuse=()):
         self._services = {s.host: s for s in services}
-        self.instances = {i.id: i for i in instances}
+        self.servers = {i.uuid: i for i in instances}
         self.free = free
         self.refuse = set(refuse)
         self.evacuated: list[tuple[str, str | None]] = []
         self.reasons: list[str] = []
         #: Evacuation migrations by instance: {migration uuid: status}.
-        self.migrations: dict[str, dict[str, str]] = {}
+        self.evacuations: dict[str, dict[str, str]] = {}
 
     def services(self):
         return list(self._services.values())
@@ -37,20 +50,24 @@ class FakeNova:
         svc.disabled_reason = reason
         self.reasons.append(reason)
 
-    def instances_on(self, host):
-        return [i for i in self.instances.values() if i.host == host]
+    def instances(self, host=None):
+        return [i for i in self.servers.values()
+                if host is None or i.host == host]
 
     def get(self, instance_id):
-        return self.instances[instance_id]
+        return self.servers[instance_id]
 
     def evacuate(self, instance_id, host):
         self.evacuated.append((instance_id, host))
         if host in self.refuse:
-            raise nova.EvacuationFailed('No valid host')
-        self.instances[instance_id].host = host or 'scheduled'
+            raise nova_client.EvacuationFailed('No valid host')
+        self.servers[instance_id].host = host or 'scheduled'
 
-    def evacuations(self, instance_id):
-        return dict(self.migrations.get(instance_id, {}))
+    def migrations(self, instance_id, kind):
+        assert kind == nova_client.EVACUATION, kind
+        return [nova_client.Migration(uuid, status, None, None, None)
+                for uuid, status in
+                self.evacuations.get(instance_id, {}).items()]
 
-    def free_capacity(self, host):
-        return self.free
+    def placement(self):
+        return FakePlacement(self.free)

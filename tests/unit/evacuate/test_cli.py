@@ -25,7 +25,7 @@ class CliTest(base.BaseTestCase):
             [fakes.service('lpar1', up=False), fakes.service('l2'), fakes.service('l3')],
             [fakes.instance('a')])
         self.useFixture(fixtures.MonkeyPatch(
-            'zha_scheduler.evacuate.nova.NovaClient', lambda conn: self.nova))
+            'zha_scheduler.clients.nova_client.NovaClient', lambda conn: self.nova))
 
     def main(self, *args):
         out, err = io.StringIO(), io.StringIO()

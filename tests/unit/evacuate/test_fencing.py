@@ -254,11 +254,6 @@ class LparsFileTest(_Base):
         self.assertEqual('deactivate',
                          fencer.fence('other.example.com')['action'])
 
-    def test_load_lpars_file(self):
-        self.assertEqual({'cpc': 'Z2', 'lpar': 'KVMP01'},
-                         fencing.load_lpars_file(
-                             self.lpars_file)['dpm1.example.com'])
-
 
 class SessionTest(_Base):
 

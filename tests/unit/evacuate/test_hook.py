@@ -63,15 +63,15 @@ class HookTest(base.BaseTestCase):
         self.assertEqual({'lpar': 'L1', 'action': 'deactivate'}, rep.fenced)
         self.assertEqual(2, len(self.nova.evacuated))
         failing = FakeFencer(self.nova, error=FencingError('HMC said no'))
-        self.nova.instances['c'] = fakes.instance('c')
+        self.nova.servers['c'] = fakes.instance('c')
         self.assertRaises(FencingError, self.hook(failing).run, 'lpar1')
         self.assertEqual(2, len(self.nova.evacuated))
 
     def test_rerun_skips_done_and_moved_instances(self):
         store = progress.ProgressStore(self.tmp, 'lpar1')
         store.record('a', progress.DONE, target='sb', run_id='old')
-        self.nova.instances['a'].host = 'sb'
-        self.nova.instances['b'].host = 'sb'  # moved before the crash
+        self.nova.servers['a'].host = 'sb'
+        self.nova.servers['b'].host = 'sb'  # moved before the crash
         rep = self.hook().run('lpar1')
         self.assertEqual([], self.nova.evacuated)
         self.assertEqual({'a': 'skipped'}, {r.id: r.outcome for r in rep.instances})
@@ -85,10 +85,10 @@ class HookTest(base.BaseTestCase):
                          {r.id: r.outcome for r in rep.instances})
 
     def test_waits_for_an_evacuation_already_under_way(self):
-        self.nova.instances['a'].task_state = 'rebuilding'
+        self.nova.servers['a'].task_state = 'rebuilding'
 
         def finish(instance_id):
-            inst = self.nova.instances[instance_id]
+            inst = self.nova.servers[instance_id]
             inst.host, inst.task_state = 'sb', None
             return inst
         self.nova.get = finish
@@ -108,9 +108,9 @@ class HookTest(base.BaseTestCase):
 
         def get(instance_id):
             polls.append(instance_id)
-            inst = self.nova.instances[instance_id]
+            inst = self.nova.servers[instance_id]
             inst.host = 'sb' if len(polls) > 2 else 'lpar1'
-            self.nova.migrations[instance_id] = {'m1': 'running'}
+            self.nova.evacuations[instance_id] = {'m1': 'running'}
             return inst
         self.nova.get = get
         self.nova.evacuate = lambda i, h: self.nova.evacuated.append((i, h))
@@ -120,11 +120,11 @@ class HookTest(base.BaseTestCase):
     def test_failed_migration_is_a_failure_then_the_scheduler_is_asked(self):
         def evacuate(instance_id, host):
             self.nova.evacuated.append((instance_id, host))
-            migrations = self.nova.migrations.setdefault(instance_id, {})
+            migrations = self.nova.evacuations.setdefault(instance_id, {})
             if host == 'sb':  # accepted, then fails on the destination
                 migrations['m-%d' % len(migrations)] = 'failed'
             else:
-                self.nova.instances[instance_id].host = 'lpar2'
+                self.nova.servers[instance_id].host = 'lpar2'
         self.nova.evacuate = evacuate
         rep = self.hook(max_parallel=1).run('lpar1')
         self.assertEqual([('b', 'sb'), ('b', None), ('a', 'sb'), ('a', None)],

@@ -1,9 +1,7 @@
-import os
-
-import fixtures
 from oslotest import base
 
 from tests.unit.evacuate import fakes
+from zha_scheduler import model
 from zha_scheduler import topology
 from zha_scheduler.evacuate import plan
 
@@ -19,7 +17,7 @@ class OrderTest(base.BaseTestCase):
             fakes.instance('bad', metadata={'zha:priority': 'high'}),
         ]
         self.assertEqual(['top', 'ha', 'bad', 'plain', 'stopped'],
-                         [i.id for i in plan.order(instances)])
+                         [i.uuid for i in plan.order(instances)])
 
 
 class ChooseTargetTest(base.BaseTestCase):
@@ -48,27 +46,29 @@ class ChooseTargetTest(base.BaseTestCase):
 class AssignTest(base.BaseTestCase):
 
     def test_what_does_not_fit_goes_to_the_scheduler(self):
-        instances = [fakes.instance('a', ram_mb=1024), fakes.instance('b', ram_mb=2048),
+        instances = [fakes.instance('a', ram_mb=1024),
+                     fakes.instance('b', ram_mb=2048),
                      fakes.instance('c', ram_mb=512)]
-        targets, missing = plan.assign(instances, 'sb', {'MEMORY_MB': 1600, 'VCPU': 8})
+        room = model.Room({'MEMORY_MB': 1600, 'VCPU': 8, 'DISK_GB': 10})
+        targets, missing = plan.assign(instances, 'sb', room)
         self.assertEqual({'a': 'sb', 'b': None, 'c': 'sb'}, targets)
         self.assertEqual({'MEMORY_MB': 2048 - 576}, missing)
+
+    def test_max_unit_is_honoured_as_by_the_capacity_check(self):
+        # Room for both in all, but no single allocation of 8 vCPUs.
+        instances = [fakes.instance('big', vcpus=8),
+                     fakes.instance('small', vcpus=2)]
+        room = model.Room({'MEMORY_MB': 4096, 'VCPU': 16, 'DISK_GB': 10},
+                          {'VCPU': 4})
+        targets, missing = plan.assign(instances, 'sb', room)
+        self.assertEqual({'big': None, 'small': 'sb'}, targets)
+        self.assertEqual({}, missing)
+
+    def test_a_resource_class_without_inventory_does_not_fit(self):
+        targets, _ = plan.assign([fakes.instance('a')], 'sb',
+                                 model.Room({'MEMORY_MB': 4096, 'VCPU': 4}))
+        self.assertEqual({'a': None}, targets)
 
     def test_unknown_capacity_fits(self):
         targets, missing = plan.assign([fakes.instance('a')], 'sb', None)
         self.assertEqual(({'a': 'sb'}, {}), (targets, missing))
-
-
-class PartnersTest(base.BaseTestCase):
-
-    def test_load_and_reject(self):
-        tmp = self.useFixture(fixtures.TempDir()).path
-        good = os.path.join(tmp, 'good.yaml')
-        with open(good, 'w') as f:
-            f.write('lpar1: sb1\n')
-        self.assertEqual({'lpar1': 'sb1'}, plan.load_partners(good))
-        self.assertEqual({}, plan.load_partners(None))
-        bad = os.path.join(tmp, 'bad.yaml')
-        with open(bad, 'w') as f:
-            f.write('- lpar1\n')
-        self.assertRaises(ValueError, plan.load_partners, bad)

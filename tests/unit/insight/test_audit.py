@@ -2,11 +2,12 @@
 
 from oslotest import base
 
+from zha_scheduler import model
 from zha_scheduler import traits
 from zha_scheduler.insight import audit
 from zha_scheduler.insight import snapshot
 
-FLAVOR = snapshot.Flavor('small', vcpus=1, ram=512, disk=1)
+FLAVOR = model.Flavor('small', vcpus=1, ram=512, disk=1)
 
 
 def host(name, cpc, site=None, standby=False, degraded=False, up=True,
@@ -17,7 +18,7 @@ def host(name, cpc, site=None, standby=False, degraded=False, up=True,
         names.append(traits.site_trait(site))
     if standby:
         names.append(traits.STANDBY)
-    return snapshot.Host(name, name, 'uuid-' + name, traits=names, service_up=up,
+    return model.Host(name, name, 'uuid-' + name, traits=names, service_up=up,
                          service_disabled=disabled, disabled_reason=reason)
 
 
@@ -30,9 +31,9 @@ def cloud(**changes):
 
 
 def run(hosts, placement, policy='anti-affinity', level='cpc', max_skew=1, rules=None):
-    instances = [snapshot.Instance('m%d' % i, 'db-%d' % i, h, h, 'ACTIVE', FLAVOR)
+    instances = [model.Instance('m%d' % i, 'db-%d' % i, h, h, 'ACTIVE', FLAVOR)
                  for i, h in enumerate(placement)]
-    group = snapshot.Group('g1', 'db', policy, [i.uuid for i in instances],
+    group = model.Group('g1', 'db', policy, [i.uuid for i in instances],
                            rules=rules or {})
     return audit.audit(snapshot.Snapshot(hosts, instances, [group]), level, max_skew)
 
@@ -88,7 +89,7 @@ class SpreadTest(base.BaseTestCase):
         self.assertEqual([None], [m.towards for m in report.groups[0].moves])
 
     def test_unknown_domain_members_do_not_count(self):
-        hosts = cloud() + [snapshot.Host('bare', 'bare', 'uuid-bare')]
+        hosts = cloud() + [model.Host('bare', 'bare', 'uuid-bare')]
         self.assertEqual([], run(hosts, ['bare', 'cpc1-lpar1']).groups)
 
     def test_soft_anti_affinity_is_advice(self):
@@ -103,9 +104,9 @@ class SpreadTest(base.BaseTestCase):
         self.assertEqual([], report.moves)
 
     def test_unplaced_members_are_left_out(self):
-        instances = [snapshot.Instance('m0', 'a', 'cpc1-lpar1', 'cpc1-lpar1', 'ACTIVE', FLAVOR),
-                     snapshot.Instance('m1', 'b', None, None, 'ERROR', FLAVOR)]
-        group = snapshot.Group('g1', 'db', 'anti-affinity', ['m0', 'm1', 'gone'])
+        instances = [model.Instance('m0', 'a', 'cpc1-lpar1', 'cpc1-lpar1', 'ACTIVE', FLAVOR),
+                     model.Instance('m1', 'b', None, None, 'ERROR', FLAVOR)]
+        group = model.Group('g1', 'db', 'anti-affinity', ['m0', 'm1', 'gone'])
         report = audit.audit(snapshot.Snapshot(cloud(), instances, [group]), 'cpc', 1)
         self.assertEqual([], report.groups)
 
@@ -138,10 +139,10 @@ class HealthTest(base.BaseTestCase):
 class ReportTest(base.BaseTestCase):
 
     def test_one_group_by_name_and_unknown_group(self):
-        instances = [snapshot.Instance('m0', 'a', 'cpc1-lpar1', 'cpc1-lpar1', 'ACTIVE', FLAVOR)]
+        instances = [model.Instance('m0', 'a', 'cpc1-lpar1', 'cpc1-lpar1', 'ACTIVE', FLAVOR)]
         snap = snapshot.Snapshot(cloud(), instances, [
-            snapshot.Group('g1', 'db', 'anti-affinity', ['m0']),
-            snapshot.Group('g2', 'web', 'anti-affinity', [])])
+            model.Group('g1', 'db', 'anti-affinity', ['m0']),
+            model.Group('g2', 'web', 'anti-affinity', [])])
         self.assertEqual(1, audit.audit(snap, 'cpc', 1, group='web').checked)
         self.assertRaises(snapshot.SnapshotError, audit.audit, snap, 'cpc', 1, group='nope')
 

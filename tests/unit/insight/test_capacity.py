@@ -11,13 +11,14 @@ import fixtures
 from oslo_config import cfg
 from oslotest import base
 
+from zha_scheduler import model
 from zha_scheduler import traits
 from zha_scheduler.cmd import manage
 from zha_scheduler.insight import capacity
 from zha_scheduler.insight import snapshot
 
-SMALL = snapshot.Flavor('small', vcpus=2, ram=2048, disk=10)
-BIG = snapshot.Flavor('big', vcpus=8, ram=4096, disk=20)
+SMALL = model.Flavor('small', vcpus=2, ram=2048, disk=10)
+BIG = model.Flavor('big', vcpus=8, ram=4096, disk=20)
 
 
 def host(name, cpc=None, standby=False, vcpu=16, ram=16384, disk=200, used=None,
@@ -25,17 +26,17 @@ def host(name, cpc=None, standby=False, vcpu=16, ram=16384, disk=200, used=None,
     names = [traits.cpc_trait(cpc)] if cpc else []
     if standby:
         names.append(traits.STANDBY)
-    inventories = {'VCPU': snapshot.Inventory(vcpu // 4, allocation_ratio=4.0,
+    inventories = {'VCPU': model.Inventory(vcpu // 4, allocation_ratio=4.0,
                                               max_unit=max_unit),
-                   'MEMORY_MB': snapshot.Inventory(ram + 512, reserved=512),
-                   'DISK_GB': snapshot.Inventory(disk)}
-    return snapshot.Host(name=name, node=name, uuid='uuid-' + name, traits=names,
+                   'MEMORY_MB': model.Inventory(ram + 512, reserved=512),
+                   'DISK_GB': model.Inventory(disk)}
+    return model.Host(name=name, node=name, uuid='uuid-' + name, traits=names,
                          inventories=inventories, usages=dict(used or {}),
                          service_up=up, service_disabled=disabled)
 
 
 def guests(on, count, flavor=SMALL, prefix=None):
-    return [snapshot.Instance(uuid='%s-%d' % (prefix or on, n),
+    return [model.Instance(uuid='%s-%d' % (prefix or on, n),
                               name='%s-%d' % (prefix or on, n), host=on, node=on,
                               status='ACTIVE', flavor=flavor) for n in range(count)]
 

@@ -11,6 +11,7 @@ import nova.conf
 from nova import test
 
 from zha_scheduler import members
+from zha_scheduler import model
 from zha_scheduler import placement
 from zha_scheduler import traits
 from zha_scheduler.cmd.commands import explain as explain_cmd
@@ -20,9 +21,9 @@ from zha_scheduler.insight import snapshot
 from zha_scheduler.sim import nova_conf
 
 CONF = nova.conf.CONF
-HA = snapshot.Flavor('ha', vcpus=2, ram=2048, disk=10, id='1',
+HA = model.Flavor('ha', vcpus=2, ram=2048, disk=10, id='1',
                      extra_specs={'zha:redundancy': 'required'})
-PLAIN = snapshot.Flavor('plain', vcpus=2, ram=2048, disk=10, id='2')
+PLAIN = model.Flavor('plain', vcpus=2, ram=2048, disk=10, id='2')
 
 
 def node_uuid(name):
@@ -34,11 +35,11 @@ def host(name, cpc, ram_used=0, degraded=False, standby=False, disabled=False, r
              traits.NET_DEGRADED if degraded else traits.NET_REDUNDANT]
     if standby:
         names.append(traits.STANDBY)
-    return snapshot.Host(
+    return model.Host(
         name, name, node_uuid(name), traits=names,
-        inventories={'VCPU': snapshot.Inventory(16, allocation_ratio=4.0),
-                     'MEMORY_MB': snapshot.Inventory(ram, reserved=512),
-                     'DISK_GB': snapshot.Inventory(500)},
+        inventories={'VCPU': model.Inventory(16, allocation_ratio=4.0),
+                     'MEMORY_MB': model.Inventory(ram, reserved=512),
+                     'DISK_GB': model.Inventory(500)},
         usages={'MEMORY_MB': ram_used}, service_disabled=disabled,
         disabled_reason='maintenance' if disabled else None)
 
@@ -48,9 +49,9 @@ def cloud(members_on=('cpc1-lpar1',)):
              host('cpc2-lpar1', 'Z2', ram_used=4096), host('cpc2-lpar2', 'Z2'),
              host('cpc3-lpar1', 'Z3', degraded=True), host('cpc3-standby', 'Z3', standby=True),
              host('cpc4-lpar1', 'Z4', disabled=True), host('cpc5-lpar1', 'Z5', ram=2048)]
-    instances = [snapshot.Instance(node_uuid('m%d' % i), 'db-%d' % i, h, h, 'ACTIVE', PLAIN)
+    instances = [model.Instance(node_uuid('m%d' % i), 'db-%d' % i, h, h, 'ACTIVE', PLAIN)
                  for i, h in enumerate(members_on)]
-    group = snapshot.Group(node_uuid('g'), 'db', 'anti-affinity', [i.uuid for i in instances])
+    group = model.Group(node_uuid('g'), 'db', 'anti-affinity', [i.uuid for i in instances])
     return snapshot.Snapshot(hosts, instances, [group], [HA, PLAIN])
 
 

@@ -4,6 +4,7 @@ import types
 
 from oslotest import base
 
+from zha_scheduler.clients import nova_client
 from zha_scheduler.insight import audit
 from zha_scheduler.insight import repair
 
@@ -26,8 +27,11 @@ class FakeCompute:
                 status = 'ERROR'
             elif result not in ('refuse', 'fail'):
                 self.hosts[uuid] = result
-        return types.SimpleNamespace(compute_host=self.hosts[uuid], status=status,
-                                     task_state=task)
+        return types.SimpleNamespace(
+            id=uuid, name='name-' + uuid, compute_host=self.hosts[uuid],
+            hypervisor_hostname=self.hosts[uuid], status=status,
+            task_state=task, metadata={},
+            flavor={'vcpus': 1, 'ram': 512, 'disk': 1})
 
     def live_migrate_server(self, uuid, host=None, block_migration=None):
         self.calls.append((uuid, host, block_migration))
@@ -35,9 +39,13 @@ class FakeCompute:
             raise RuntimeError('No valid host was found.')
         self.polls[uuid] = 1
 
-    def migrations(self, **query):
-        status = 'error' if self.outcome.get(query['instance_uuid']) == 'fail' else 'running'
-        return [types.SimpleNamespace(status=status, created_at='2026-01-01')]
+    def migrations(self, server_id, migration_type):
+        assert migration_type == 'live-migration', migration_type
+        failed = self.outcome.get(server_id) == 'fail'
+        return [types.SimpleNamespace(
+            id='m1', status='error' if failed else 'running',
+            source_compute='src-' + server_id, dest_compute=None,
+            created_at='2026-01-01')]
 
 
 def moves(*uuids):
@@ -47,7 +55,8 @@ def moves(*uuids):
 
 def apply(compute, *uuids, timeout=10.0):
     clock = [0.0]
-    return repair.apply(types.SimpleNamespace(compute=compute), moves(*uuids),
+    nova = nova_client.NovaClient(types.SimpleNamespace(compute=compute))
+    return repair.apply(nova, moves(*uuids),
                         timeout=timeout, poll_interval=1.0, clock=lambda: clock[0],
                         sleep=lambda s: clock.__setitem__(0, clock[0] + s))
 

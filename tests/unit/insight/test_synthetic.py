@@ -6,6 +6,7 @@ import re
 
 from oslotest import base
 
+from zha_scheduler import model
 from zha_scheduler.insight import snapshot
 from zha_scheduler.insight import synthetic
 
@@ -63,9 +64,9 @@ class SyntheticTest(base.BaseTestCase):
         for inst in self.snap.instances:
             used[inst.host].update(inst.flavor.resources)
         for host in self.snap.hosts:
-            self.assertEqual({rc: used[host.name][rc] for rc in snapshot.RESOURCE_CLASSES},
+            self.assertEqual({rc: used[host.name][rc] for rc in model.RESOURCE_CLASSES},
                              host.usages)
-            for rc in snapshot.RESOURCE_CLASSES:
+            for rc in model.RESOURCE_CLASSES:
                 self.assertGreaterEqual(host.free(rc), 0, (host.name, rc))
 
     def test_no_instance_on_a_standby(self):

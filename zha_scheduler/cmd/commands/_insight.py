@@ -69,9 +69,11 @@ def connection(conf: Any) -> Any:
         raise UsageError(
             'no [nova] credentials: pass --config-file with a [nova] keystoneauth '
             'section (as in zha-evacuate.conf), or --snapshot FILE')
-    from zha_scheduler.evacuate import factory
+    from zha_scheduler.clients import auth
+    from zha_scheduler.clients import nova_client
     try:
-        return factory.connection_from_conf(conf)
+        return auth.connection(conf, 'nova', 'the insight commands cannot '
+                               "read the cloud", nova_client.MICROVERSION)
     except Exception as exc:  # keystoneauth's option and plugin errors
         raise UsageError('invalid [nova] credentials: %s' % exc) from None
 

@@ -34,6 +34,7 @@ def add_parser(commands: Any) -> None:
 
 def run(args: argparse.Namespace, conn: Any = None, poll_interval: float = 2.0) -> int:
     """Audit, and with --apply repair; ``conn`` replaces the [nova] one (tests)."""
+    from zha_scheduler.clients import nova_client
     from zha_scheduler.insight import audit
     from zha_scheduler.insight import repair
     from zha_scheduler.insight import snapshot
@@ -58,7 +59,8 @@ def run(args: argparse.Namespace, conn: Any = None, poll_interval: float = 2.0) 
     sections = [render(report)]
     status = _insight.EXIT_FOUND if report.violations else _insight.EXIT_OK
     if args.apply and report.moves:
-        results = repair.apply(conn, report.moves, timeout=args.timeout,
+        results = repair.apply(nova_client.NovaClient(conn), report.moves,
+                               timeout=args.timeout,
                                poll_interval=poll_interval)
         output['applied'] = [r.__dict__ for r in results]
         sections.append(render_applied(results))

@@ -28,15 +28,12 @@ def add_parser(commands: Any) -> None:
 
 
 def _partners(path: str | None) -> dict[str, str]:
-    import yaml
-
-    from zha_scheduler.evacuate import plan
+    from zha_scheduler.clients import topology_files
     try:
-        return plan.load_partners(path)
-    except (OSError, ValueError, yaml.YAMLError) as exc:
-        raise _insight.UsageError('cannot use partners file %s: %s' % (
-            path, str(exc).strip().splitlines()[0] if str(exc).strip() else
-            type(exc).__name__)) from None
+        return topology_files.load_partners(path)
+    except topology_files.TopologyFileError as exc:
+        raise _insight.UsageError('cannot use partners file: %s'
+                                  % exc) from None
 
 
 def run(args: argparse.Namespace, conn: Any = None) -> int:
