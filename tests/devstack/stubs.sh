@@ -2,7 +2,7 @@
 #
 # Stand-ins for the DevStack functions that devstack/settings and
 # devstack/plugin.sh call, other than the INI helpers (see ini-config), for
-# tests/unit/test_devstack_plugin.py. Service state lives in ENABLED_SERVICES
+# tests/functional/test_devstack_plugin.py. Service state lives in ENABLED_SERVICES
 # (comma-separated), as in DevStack. Functions with effects outside the test's
 # directory only record their call in $ZHA_TEST_LOG: one line per call, name
 # and arguments separated by tabs.

@@ -1,8 +1,6 @@
 """Unit tests for zha_scheduler.agent.hostfs."""
 
 import os
-import shlex
-import sys
 
 from tests.unit.agent import helpers
 from zha_scheduler.agent import hostfs
@@ -120,28 +118,3 @@ class RunTest(helpers.TestCase):
         error = self.assertRaises(hostfs.CommandError, fs.run,
                                   'multipathd show maps json')
         self.assertIn('multipathd_show_maps_json.out', str(error))
-
-    def test_live_command(self):
-        fs = hostfs.HostFS('/')
-        self.assertTrue(fs.live)
-        command = '%s -c "print(42)"' % shlex.quote(sys.executable)
-        self.assertEqual('42\n', fs.run(command))
-
-    def test_live_command_fails(self):
-        fs = hostfs.HostFS()
-        command = ('%s -c "import sys; sys.stderr.write(\'error -104 receiving'
-                   ' packet\\n\'); sys.exit(1)"' % shlex.quote(sys.executable))
-        error = self.assertRaises(hostfs.CommandError, fs.run, command)
-        self.assertIn('status 1', str(error))
-        self.assertIn('error -104 receiving packet', str(error))
-
-    def test_live_command_missing(self):
-        error = self.assertRaises(hostfs.CommandError, hostfs.HostFS().run,
-                                  'no-such-command-zha show maps json')
-        self.assertIn('no-such-command-zha', str(error))
-
-    def test_live_command_timeout(self):
-        command = '%s -c "import time; time.sleep(5)"' % shlex.quote(
-            sys.executable)
-        self.assertRaises(hostfs.CommandError, hostfs.HostFS().run, command,
-                          timeout=0.2)

@@ -1,4 +1,5 @@
-"""Unit tests for zha_scheduler.conf."""
+"""Unit tests for zha_scheduler.conf: the [zha_scheduler] options (conf/scheduler.py)
+as list_opts() and the global CONF give them."""
 
 import importlib.metadata
 
