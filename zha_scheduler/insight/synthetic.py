@@ -9,7 +9,7 @@ the instances placed, and no host is allocated beyond its capacity.
 import dataclasses
 import random
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from zha_scheduler import model
 from zha_scheduler import traits
@@ -68,8 +68,10 @@ class _Builder:
     def uuid(self) -> str:
         return str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
 
-    def build_hosts(self, hosts: int, cpcs: int, sites: int, nova_traits: bool) -> None:
+    def build_hosts(self, hosts: int, cpcs: int, sites: int, nova_traits: bool,
+                    per_cpc_groups: bool = True) -> None:
         width = max(2, len(str(cpcs)))
+        # Drawn even when unused, so the hosts are the same either way.
         with_cg = {cg: set(self.rng.sample(range(cpcs), max(1, cpcs // 2)))
                    for cg in CONSISTENCY_GROUPS}
         for c in range(cpcs):
@@ -89,7 +91,8 @@ class _Builder:
                 names.append(traits.NET_REDUNDANT if net else traits.NET_DEGRADED)
                 names.append(traits.STORAGE_REDUNDANT if storage else
                              traits.STORAGE_DEGRADED)
-                if storage:  # a group's volumes are only seen over redundant paths
+                # A group's volumes are only seen over redundant paths.
+                if storage and per_cpc_groups:
                     names += [traits.consistency_group_trait(cg)
                               for cg, on in with_cg.items() if c in on]
                 if standby:
@@ -100,6 +103,21 @@ class _Builder:
                 self.hosts.append(host)
                 if not standby:
                     self.primaries[c].append(_Lpar(host, c, net and storage))
+
+    def share_groups(self, shares: Mapping[str, float],
+                     rng: random.Random) -> None:
+        """Put each consistency group on its share of all hosts, at random.
+
+        Only hosts with redundant storage reach a group, as in the default,
+        so a share beyond theirs is capped to them.
+        """
+        reach = [h for h in self.hosts
+                 if traits.STORAGE_REDUNDANT in h.traits]
+        for cg, share in shares.items():
+            count = min(len(reach), round(share * len(self.hosts)))
+            for host in rng.sample(reach, count):
+                host.traits = sorted(
+                    host.traits + [traits.consistency_group_trait(cg)])
 
     def _sizes(self, standby: bool) -> dict[str, model.Inventory]:
         # Shared IFLs overcommitted 4:1; memory is never overcommitted on Z.
@@ -147,20 +165,33 @@ class _Builder:
 
 def synthetic(hosts: int = 5000, instances: int = 50000, cpcs: int = 50, sites: int = 2,
               seed: int = 42, group_size: int = 4, broken_fraction: float = 0.02,
-              nova_traits: bool = True) -> snapshot.Snapshot:
+              nova_traits: bool = True,
+              consistency_groups: Mapping[str, float] | None = None
+              ) -> snapshot.Snapshot:
     """Build a snapshot of a large cloud: hosts, instances, groups, flavors.
 
     :param hosts: LPARs in all, one of each CPC's a standby (``hosts >= 2 * cpcs``).
     :param instances: instances in all, on primaries only.
     :param broken_fraction: anti-affinity groups with two members on one CPC.
     :param nova_traits: add the ``COMPUTE_*`` traits Nova's driver reports.
+    :param consistency_groups: the share of all hosts each named group is
+        reachable from, drawn at random among the hosts with redundant
+        storage; the hosts are otherwise those of the default, where each of
+        ``CONSISTENCY_GROUPS`` is on every such host of half the CPCs.
     :raises ValueError: for impossible sizes, or instances that do not fit.
     """
     if cpcs < 1 or hosts < 2 * cpcs or instances < 0 or group_size < 2:
         raise ValueError('need cpcs >= 1, hosts >= 2 * cpcs, instances >= 0 and '
                          'group_size >= 2')
+    shares = (consistency_groups or {}).values()
+    if any(not 0 <= share <= 1 for share in shares):
+        raise ValueError('consistency group shares must be within 0 and 1')
     b = _Builder(random.Random(seed))
-    b.build_hosts(hosts, cpcs, sites, nova_traits)
+    b.build_hosts(hosts, cpcs, sites, nova_traits,
+                  per_cpc_groups=consistency_groups is None)
+    if consistency_groups is not None:
+        # A stream of its own: the hosts stay those of the default.
+        b.share_groups(consistency_groups, random.Random(seed + 1))
     every = [lpar for lpars in b.primaries for lpar in lpars]
     healthy = [[p for p in lpars if p.healthy] or lpars for lpars in b.primaries]
     degraded = [[p for p in lpars if not p.healthy] for lpars in b.primaries]

@@ -7,6 +7,7 @@ import re
 from oslotest import base
 
 from zha_scheduler import model
+from zha_scheduler import traits
 from zha_scheduler.insight import snapshot
 from zha_scheduler.insight import synthetic
 
@@ -129,6 +130,29 @@ class SyntheticTest(base.BaseTestCase):
             self.assertNotEqual(self.cpc_of(primary), self.cpc_of(partner))
         self.assertEqual('cpc02-lpar020', partners['cpc01-lpar001'])
         self.assertEqual('cpc01-lpar020', partners['cpc10-lpar001'])
+
+    def test_consistency_groups_on_a_share_of_the_hosts(self):
+        snap = small(consistency_groups={'PROD-DB': 0.6, 'ERP': 0.25})
+        prefix = traits.CG_PREFIX
+
+        def without_groups(host):
+            return [t for t in host.traits if not t.startswith(prefix)]
+
+        counts = collections.Counter(t for h in snap.hosts for t in h.traits
+                                     if t.startswith(prefix))
+        self.assertEqual({prefix + 'PROD_DB': 120, prefix + 'ERP': 50}, counts)
+        # Only hosts with redundant storage reach a group, and the hosts are
+        # otherwise those of the default.
+        for host in snap.hosts:
+            if len(without_groups(host)) < len(host.traits):
+                self.assertIn(traits.STORAGE_REDUNDANT, host.traits)
+        self.assertEqual([(h.uuid, without_groups(h), h.inventories)
+                          for h in self.snap.hosts],
+                         [(h.uuid, without_groups(h), h.inventories)
+                          for h in snap.hosts])
+        self.assertEqual(snap.to_dict(), small(consistency_groups={
+            'PROD-DB': 0.6, 'ERP': 0.25}).to_dict())
+        self.assertRaises(ValueError, small, consistency_groups={'ERP': 1.5})
 
     def test_impossible_sizes(self):
         self.assertRaises(ValueError, synthetic.synthetic, hosts=10, cpcs=10)
