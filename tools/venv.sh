@@ -10,5 +10,7 @@ fi
 .venv/bin/python -m pip install --quiet --upgrade 'pip>=23'
 .venv/bin/python -m pip install --quiet -c constraints.txt \
     -r requirements.txt -r test-requirements.txt
-# --no-deps: the requirements above already brought the pinned dependencies.
-.venv/bin/python -m pip install --quiet --no-deps -e .
+# With its 'demo' extra (what 'zha-scheduler demo' needs beyond
+# requirements.txt), so the extra is checked here too; the requirements
+# above already brought nearly everything, pinned.
+.venv/bin/python -m pip install --quiet -c constraints.txt -e '.[demo]'

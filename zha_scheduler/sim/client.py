@@ -2,9 +2,9 @@
 
 from typing import Any
 
-import openstack
 from keystoneauth1 import noauth
 from keystoneauth1 import session as ks_session
+import openstack
 
 from zha_scheduler.clients import nova_client
 

@@ -3,9 +3,10 @@
 It starts Nova's own API, conductor, scheduler and one nova-compute per LPAR
 (fake virt driver) against the real Placement service, all in-process, with
 nova.conf set from the shipped ``zha-scheduler.conf`` snippet. The real host
-agent publishes each LPAR's traits, probing a fixture tree of an s390x host
-(``tests/fixtures/<name>``) with the options an operator would set (CPC name,
-site, standby). Used by the functional tests and by ``zha-scheduler demo``.
+agent publishes each LPAR's traits, probing a host tree of an s390x host (a
+scenario of ``zha_scheduler.sim.host_trees``, built at run time) with the
+options an operator would set (CPC name, site, standby). Used by the
+functional tests and by ``zha-scheduler demo``.
 """
 
 import collections

@@ -15,8 +15,8 @@ import collections
 import dataclasses
 import os
 import time
-import unittest
 from typing import Any
+import unittest
 
 import fixtures
 
@@ -157,7 +157,7 @@ class GuestRow:
 
 @dataclasses.dataclass
 class FailureScene:
-    """What the failure scene did: the failed LPAR, the guests, the hook's report."""
+    """The failure scene: the failed LPAR, the guests, the hook's report."""
 
     title: str
     hosts: list[cloud.SimHost]
@@ -184,16 +184,18 @@ class FailureScene:
 
 def failure_hosts(cpcs: int, lpars_per_cpc: int) -> list[cloud.SimHost]:
     """``cpc<N>-lpar<M>`` plus one ``cpc<N>-standby`` partition per CPC."""
+    names = ['lpar%d' % m for m in range(1, lpars_per_cpc + 1)] + ['standby']
     return [cloud.SimHost('cpc%d-%s' % (c, name), 'Z%d' % c, fixture='healthy',
                           standby=name == 'standby')
             for c in range(1, cpcs + 1)
-            for name in ['lpar%d' % m for m in range(1, lpars_per_cpc + 1)] + ['standby']]
+            for name in names]
 
 
 def partners_of(hosts: list[cloud.SimHost]) -> dict[str, str]:
-    """Each LPAR's partner: the standby partition of the next CPC (round robin).
+    """Each LPAR's partner: the standby of the next CPC (round robin).
 
-    A standby on another CPC survives the loss of a whole CPC, not only of an LPAR.
+    A standby on another CPC survives the loss of a whole CPC, not only of an
+    LPAR.
     """
     cpcs = sorted({h.cpc for h in hosts if h.cpc}, key=lambda c: int(c[1:]))
     standby = {h.cpc: h.name for h in hosts if h.standby}
@@ -211,17 +213,21 @@ class _FailureScene(cloud.SimulatedCloud):
     def runTest(self) -> None:
         scene = self.SCENE
         failed = scene.failed
-        cpcs = sorted({h.cpc or '' for h in self.HOSTS}, key=lambda c: int(c[1:]))
+        cpcs = sorted({h.cpc or '' for h in self.HOSTS},
+                      key=lambda c: int(c[1:]))
         # An anti-affinity group with one member on the first LPAR of each
         # CPC, a priority guest and a stopped guest on the LPAR that fails.
         group = self.create_group('anti-affinity', 'db-ha')
-        servers = [self.boot_on('cpc%s-lpar1' % cpc[1:], 'db-ha-%d' % index, group=group)
+        servers = [self.boot_on('cpc%s-lpar1' % cpc[1:], 'db-ha-%d' % index,
+                                group=group)
                    for index, cpc in enumerate(cpcs, 1)]
-        servers.append(self.boot_on(failed, 'web-1', metadata={'zha:priority': '10'}))
+        servers.append(self.boot_on(failed, 'web-1',
+                                    metadata={'zha:priority': '10'}))
         servers.append(self.boot_on(failed, 'batch-1'))
         self.admin_api.post_server_action(servers[-1]['id'], {'os-stop': None})
         servers[-1] = self._wait_for_state_change(servers[-1], 'SHUTOFF')
-        scene.guests = [GuestRow(s['name'], s['status'], self.host_of(s)) for s in servers]
+        scene.guests = [GuestRow(s['name'], s['status'], self.host_of(s))
+                        for s in servers]
 
         tmp = self.useFixture(fixtures.TempDir()).path
         nova = nova_client.NovaClient(client.connection(self))
@@ -237,9 +243,11 @@ class _FailureScene(cloud.SimulatedCloud):
         report = evacuation.run(failed)
         deadline = down + 60
         while True:
-            after = {s['id']: self.admin_api.get_server(s['id']) for s in servers}
+            after = {s['id']: self.admin_api.get_server(s['id'])
+                     for s in servers}
             if all(self.host_of(after[i]) != failed and
-                   after[i]['status'] in ('ACTIVE', 'SHUTOFF') for i in moving):
+                   after[i]['status'] in ('ACTIVE', 'SHUTOFF')
+                   for i in moving):
                 break
             self.assertLess(time.monotonic(), deadline)
             time.sleep(self.POLL_INTERVAL)
@@ -260,7 +268,8 @@ class _FailureScene(cloud.SimulatedCloud):
         request: dict[str, Any] = {'server': body}
         if group:
             request['os:scheduler_hints'] = {'group': group['id']}
-        return self._wait_for_state_change(self.admin_api.post_server(request), 'ACTIVE')
+        return self._wait_for_state_change(
+            self.admin_api.post_server(request), 'ACTIVE')
 
 
 def run_failure_scene(cpcs: int, lpars_per_cpc: int) -> FailureScene:
@@ -283,39 +292,50 @@ def render_failure(scene: FailureScene) -> str:
     cpc_of = {h.name: h.cpc for h in scene.hosts}
     partner = scene.partners.get(scene.failed, '-')
     lines += [
-        'Cloud: %d CPCs, each with %d LPAR(s) and one standby partition (cpcN-standby).' % (
+        'Cloud: %d CPCs, each with %d LPAR(s) and one standby partition '
+        '(cpcN-standby).' % (
             len(set(cpc_of.values())),
             sum(1 for h in scene.hosts if h.cpc == 'Z1' and not h.standby)),
-        'Partners (partners_file): each LPAR -> the standby of the next CPC, so the',
-        'standby survives the loss of its primary\'s whole CPC; here %s -> %s.' % (
-            scene.failed, partner),
-        '%s fails (nova-compute stopped, service forced down; no HMC in the' % scene.failed,
+        'Partners (partners_file): each LPAR -> the standby of the next CPC, '
+        'so the',
+        'standby survives the loss of its primary\'s whole CPC; here %s -> '
+        '%s.' % (scene.failed, partner),
+        '%s fails (nova-compute stopped, service forced down; no HMC in the'
+        % scene.failed,
         'simulation, so fencing = none), then the hook runs on it.',
         '']
-    header = ('GUEST', 'STATE BEFORE', 'HOST BEFORE', 'STATE AFTER', 'HOST AFTER', 'CHANGE')
+    header = ('GUEST', 'STATE BEFORE', 'HOST BEFORE', 'STATE AFTER',
+              'HOST AFTER', 'CHANGE')
     rows = [header] + [
-        (g.name, g.state_before, '%s (%s)' % (g.host_before, cpc_of.get(g.host_before)),
+        (g.name, g.state_before,
+         '%s (%s)' % (g.host_before, cpc_of.get(g.host_before)),
          g.state_after, '%s (%s)' % (g.host_after, cpc_of.get(g.host_after)),
          'moved' if g.host_after != g.host_before else 'unchanged')
         for g in scene.guests]
-    widths = [max(len(str(row[c])) for row in rows) for c in range(len(header))]
-    lines += ['  '.join(str(v).ljust(w) for v, w in zip(row, widths, strict=True)).rstrip()
+    widths = [max(len(str(row[c])) for row in rows)
+              for c in range(len(header))]
+    lines += ['  '.join(str(v).ljust(w)
+                        for v, w in zip(row, widths, strict=True)).rstrip()
               for row in rows]
     refused = [inst for inst in (scene.report or {}).get('instances', [])
                if 'refused' in inst.get('reason', '')]
     if refused:
         lines.append('')
     for inst in refused:
+        prefix = inst['name'].rsplit('-', 1)[0]
         sibling = next((g for g in scene.guests if g.name != inst['name'] and
-                        g.name.rsplit('-', 1)[0] == inst['name'].rsplit('-', 1)[0] and
-                        cpc_of.get(g.host_after) == cpc_of.get(partner)), None)
+                        g.name.rsplit('-', 1)[0] == prefix and
+                        cpc_of.get(g.host_after) == cpc_of.get(partner)),
+                       None)
         why = ('its anti-affinity group already has %s on %s' % (
             sibling.name, cpc_of.get(partner)) if sibling else inst['reason'])
-        lines.append('%s: Nova refused the partner %s (%s);' % (inst['name'], partner, why))
-        lines.append('  the hook then let Nova\'s scheduler choose: %s.' % inst['target'])
+        lines.append('%s: Nova refused the partner %s (%s);'
+                     % (inst['name'], partner, why))
+        lines.append('  the hook then let Nova\'s scheduler choose: %s.'
+                     % inst['target'])
     lines += ['', "The hook's report:", scene.report_table, '']
     moved = sum(1 for g in scene.guests if g.host_before == scene.failed)
-    lines.append('Recovery: %d guest(s) back (ACTIVE ones ACTIVE, stopped ones SHUTOFF) '
-                 '%.1f s after %s went down.' % (moved, scene.recovery_seconds or 0.0,
-                                                 scene.failed))
+    lines.append('Recovery: %d guest(s) back (ACTIVE ones ACTIVE, stopped '
+                 'ones SHUTOFF) %.1f s after %s went down.'
+                 % (moved, scene.recovery_seconds or 0.0, scene.failed))
     return '\n'.join(lines)

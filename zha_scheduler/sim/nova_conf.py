@@ -1,27 +1,46 @@
 """Apply a nova.conf file to the running process' CONF, as overrides."""
 
+from collections.abc import Callable
+import importlib.metadata
 import os
 import sys
-from collections.abc import Callable
 from typing import Any
 
 from oslo_config import cfg
 
 SNIPPET = os.path.join('etc', 'nova', 'nova.conf.d', 'zha-scheduler.conf')
+# Where setup.cfg's data_files put the snippet, relative to the install
+# scheme's data directory (sys.prefix in a virtualenv).
+INSTALLED = os.path.join('etc', 'zha-scheduler', 'nova.conf.d',
+                         'zha-scheduler.conf')
+
+
+def _installed_candidates() -> list[str]:
+    """The snippet's paths in the installed distribution's file list."""
+    try:
+        dist = importlib.metadata.distribution('zha-scheduler')
+    except importlib.metadata.PackageNotFoundError:
+        return []
+    # The RECORD names data files relative to site-packages, whatever the
+    # scheme (venv, --user, --prefix), so this finds them where pip put them.
+    suffix = INSTALLED.replace(os.sep, '/')
+    return [str(dist.locate_file(f)) for f in dist.files or ()
+            if str(f).replace(os.sep, '/').endswith(suffix)]
 
 
 def snippet_path() -> str:
     """Return the path of the shipped ``zha-scheduler.conf`` nova.conf snippet.
 
+    The source tree's copy first (a checkout or an editable install), then the
+    data file an installed package put in place.
+
     :raises FileNotFoundError: when neither the source tree nor the installed
         data files hold it.
     """
     here = os.path.dirname(os.path.abspath(__file__))
-    candidates = [
-        os.path.join(here, '..', '..', SNIPPET),
-        os.path.join(sys.prefix, 'etc', 'zha-scheduler', 'nova.conf.d',
-                     'zha-scheduler.conf'),
-    ]
+    candidates = [os.path.join(here, '..', '..', SNIPPET),
+                  *_installed_candidates(),
+                  os.path.join(sys.prefix, INSTALLED)]
     for path in candidates:
         if os.path.exists(path):
             return os.path.normpath(path)
