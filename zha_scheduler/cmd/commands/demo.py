@@ -1,3 +1,15 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
 """``zha-scheduler demo``: stock Nova and zha-scheduler on a simulated IBM Z cloud."""
 
 import argparse
@@ -7,10 +19,11 @@ import logging
 import os
 import sys
 import tempfile
+from collections.abc import Callable, Iterator
 from typing import Any
 
 
-def _bounded_int(low: int, high: int) -> 'type':
+def _bounded_int(low: int, high: int) -> Callable[[str], int]:
     def parse(text: str) -> int:
         try:
             value = int(text)
@@ -21,7 +34,7 @@ def _bounded_int(low: int, high: int) -> 'type':
             raise argparse.ArgumentTypeError(
                 'must be between %d and %d, got %d' % (low, high, value))
         return value
-    return parse  # type: ignore[return-value]
+    return parse
 
 
 def add_parser(commands: Any) -> None:
@@ -47,7 +60,7 @@ def add_parser(commands: Any) -> None:
 
 
 @contextlib.contextmanager
-def _output_to(path: str):
+def _output_to(path: str) -> Iterator[None]:
     """Send file descriptors 1 and 2 (Nova's and eventlet's chatter) to a file."""
     saved = {}
     for stream, fd in ((sys.stdout, 1), (sys.stderr, 2)):
