@@ -41,6 +41,7 @@ host count's result and a report_* one printing it. Usage::
 
 import argparse
 import collections
+from collections.abc import Callable
 import cProfile
 import dataclasses
 import datetime
@@ -53,24 +54,23 @@ import statistics
 import sys
 import time
 import timeit
+from typing import Any
 import uuid
 import warnings
-from collections.abc import Callable
-from typing import Any
 
-from zha_scheduler import conf as zha_config
-from zha_scheduler import model
-from zha_scheduler import placement
-from zha_scheduler import request_spec
-from zha_scheduler import topology
 from zha_scheduler.clients import placement_client
+from zha_scheduler import conf as zha_config
 from zha_scheduler.insight import explain
 from zha_scheduler.insight import hoststates
 from zha_scheduler.insight import pipeline
 from zha_scheduler.insight import snapshot
 from zha_scheduler.insight import sources
 from zha_scheduler.insight import synthetic
+from zha_scheduler import model
+from zha_scheduler import placement
+from zha_scheduler import request_spec
 from zha_scheduler.sim import nova_conf
+from zha_scheduler import topology
 
 # Nova pulls in eventlet through futurist, which warns on import.
 warnings.filterwarnings('ignore', module='futurist')

@@ -26,11 +26,11 @@ shared state dict and may add to it (the snapshot, the partners map).
 """
 
 import argparse
+from collections.abc import Callable
 import os
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from typing import Any
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -47,12 +47,13 @@ Stage = tuple[str, Callable[[dict[str, Any]], str | None]]
 
 def _build(state: dict[str, Any]) -> str:
     args = state['args']
-    state['snapshot'] = synthetic.synthetic(hosts=args.hosts, instances=args.instances,
+    state['snapshot'] = synthetic.synthetic(hosts=args.hosts,
+                                            instances=args.instances,
                                             cpcs=args.cpcs)
     state['partners'] = synthetic.partners(state['snapshot'])
     snap = state['snapshot']
-    return '%d hosts, %d instances, %d groups' % (len(snap.hosts), len(snap.instances),
-                                                 len(snap.groups))
+    return '%d hosts, %d instances, %d groups' % (
+        len(snap.hosts), len(snap.instances), len(snap.groups))
 
 
 def _save(state: dict[str, Any]) -> str:
@@ -70,14 +71,18 @@ def _capacity(partners: bool) -> Callable[[dict[str, Any]], str]:
     def run(state: dict[str, Any]) -> str:
         report = capacity.capacity(state['snapshot'],
                                    state['partners'] if partners else {})
-        return '%d of %d primaries short, %d of %d CPC failures not survivable' % (
-            sum(not v.ok for v in report.primaries), len(report.primaries),
-            sum(not f.survivable for f in report.cpc_failures), len(report.cpc_failures))
+        short = sum(not v.ok for v in report.primaries)
+        not_survivable = sum(not f.survivable for f in report.cpc_failures)
+        return ('%d of %d primaries short, %d of %d CPC failures not '
+                'survivable' % (short, len(report.primaries), not_survivable,
+                                len(report.cpc_failures)))
     return run
 
 
 def _nova_conf(state: dict[str, Any]) -> str:
-    """Load Nova's configuration with the shipped snippet, as nova-scheduler would."""
+    """Load Nova's configuration with the shipped snippet, as
+    nova-scheduler would.
+    """
     import logging
     import warnings
 
@@ -97,26 +102,28 @@ def _nova_conf(state: dict[str, Any]) -> str:
     return '%d filters enabled' % len(conf.filter_scheduler.enabled_filters)
 
 
-def _explain(flavor_name: str, grouped: bool) -> Callable[[dict[str, Any]], str]:
+def _explain(flavor_name: str,
+             grouped: bool) -> Callable[[dict[str, Any]], str]:
     def run(state: dict[str, Any]) -> str:
         snap = state['snapshot']
         group = None
         if grouped:
             group = next(g for g in snap.groups
                          if g.policy == 'anti-affinity' and len(g.members) > 1)
-        result = explain.explain(snap, explain.Request(snap.find_flavor(flavor_name),
-                                                       group=group), state['conf'])
+        request = explain.Request(snap.find_flavor(flavor_name), group=group)
+        result = explain.explain(snap, request, state['conf'])
         passed = sum(1 for h in result.hosts if h.rank)
+        label = flavor_name + (' in a group' if grouped else '')
         return '%s: %d of %d hosts pass, chosen %s' % (
-            flavor_name + (' in a group' if grouped else ''), passed, len(result.hosts),
-            result.chosen)
+            label, passed, len(result.hosts), result.chosen)
     return run
 
 
 def _audit(state: dict[str, Any]) -> str:
     report = audit.audit(state['snapshot'], 'cpc', 1)
-    return '%d groups checked, %d violations in %d groups, %d moves proposed' % (
-        report.checked, report.violations, len(report.groups), len(report.moves))
+    return ('%d groups checked, %d violations in %d groups, %d moves '
+            'proposed' % (report.checked, report.violations,
+                          len(report.groups), len(report.moves)))
 
 
 def stages() -> list[Stage]:
@@ -126,7 +133,8 @@ def stages() -> list[Stage]:
         ('snapshot save', _save),
         ('snapshot load', _load),
         ('nova.conf load', _nova_conf),
-        ('explain (HA flavor, anti-affinity member)', _explain(HA_FLAVOR, grouped=True)),
+        ('explain (HA flavor, anti-affinity member)',
+         _explain(HA_FLAVOR, grouped=True)),
         ('explain (plain flavor)', _explain(PLAIN_FLAVOR, grouped=False)),
         ('audit (cpc, max_skew 1)', _audit),
         ('capacity (partner = next CPC standby)', _capacity(partners=True)),
@@ -140,9 +148,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument('--instances', type=int, default=50000)
     parser.add_argument('--cpcs', type=int, default=50)
     parser.add_argument('--keep', metavar='FILE',
-                        help='save the snapshot here (default: a temporary file, removed)')
+                        help='save the snapshot here (default: a temporary '
+                             'file, removed)')
     args = parser.parse_args(argv)
-    path = args.keep or tempfile.mkstemp(prefix='zha-synthetic-', suffix='.json')[1]
+    path = args.keep or tempfile.mkstemp(prefix='zha-synthetic-',
+                                         suffix='.json')[1]
     state: dict[str, Any] = {'args': args, 'path': path}
     total = 0.0
     try:
@@ -151,8 +161,8 @@ def main(argv: list[str] | None = None) -> int:
             detail = stage(state)
             elapsed = time.perf_counter() - start
             total += elapsed
-            print('%s: %.2f s%s' % (name, elapsed, '  (%s)' % detail if detail else ''),
-                  flush=True)
+            suffix = '  (%s)' % detail if detail else ''
+            print('%s: %.2f s%s' % (name, elapsed, suffix), flush=True)
     finally:
         if not args.keep:
             os.unlink(path)

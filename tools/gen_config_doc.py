@@ -17,7 +17,7 @@ The options come from the ``oslo.config.opts`` entry points that also feed
 the sample config files, so the page lists exactly what the services read.
 Run it after changing an option, from the repository root:
 
-    .venv/bin/python tools/gen_config_doc.py            # writes doc/configuration.md
+    .venv/bin/python tools/gen_config_doc.py  # writes doc/configuration.md
     .venv/bin/python tools/gen_config_doc.py --output -  # prints it
 """
 
@@ -68,7 +68,9 @@ PYTHON_TYPES = {str: 'string', int: 'integer', float: 'float', bool: 'boolean'}
 
 
 def load_groups():
-    """Return ``{group name: (OptGroup or None, [Opt])}`` in entry point order."""
+    """Return ``{group name: (OptGroup or None, [Opt])}`` in entry point
+    order.
+    """
     found = {}
     eps = importlib.metadata.entry_points(group='oslo.config.opts')
     by_name = {ep.name: ep for ep in eps}

@@ -22,9 +22,9 @@ no instance record yet while they are scheduled.
 """
 
 import collections
+from collections.abc import Iterable
 import dataclasses
 import threading
-from collections.abc import Iterable
 from typing import Any
 
 from oslo_log import log as logging

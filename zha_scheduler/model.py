@@ -19,8 +19,8 @@ host", as Placement gives it: capacity after reservation and overcommit,
 and no single allocation above ``max_unit``.
 """
 
-import dataclasses
 from collections.abc import Mapping
+import dataclasses
 from typing import Any
 
 #: The resource classes a flavor asks of Placement (no boot from volume).

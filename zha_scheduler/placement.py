@@ -28,13 +28,14 @@ from collections.abc import Callable, Mapping
 
 from oslo_log import log as logging
 
+from zha_scheduler.clients import placement_client
 from zha_scheduler import conf
 from zha_scheduler import topology
 from zha_scheduler import traits
-from zha_scheduler.clients import placement_client
 
 LOG = logging.getLogger(__name__)
 CONF = conf.CONF
+
 
 @dataclasses.dataclass(frozen=True)
 class Topology:
@@ -53,7 +54,7 @@ class Topology:
         return topology.UNKNOWN
 
     def domains(self, level: str) -> set[str]:
-        """Every known ``cpc`` or ``site`` domain (``lpar``: every provider)."""
+        """Each known ``cpc`` or ``site`` domain (``lpar``: every provider)."""
         if level == topology.LPAR:
             return set(self.by_name)
         return {d for p in self.by_uuid.values()

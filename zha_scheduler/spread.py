@@ -69,10 +69,11 @@ def spread_domain(spec_obj: Any) -> str:
     value = spec_obj.get_scheduler_hint(SPREAD_DOMAIN_HINT)
     if value is None:
         return default
-    if isinstance(value, str) and value.strip().lower() in scheduler_conf.SPREAD_DOMAINS:
+    if (isinstance(value, str) and
+            value.strip().lower() in scheduler_conf.SPREAD_DOMAINS):
         return value.strip().lower()
-    LOG.warning('Ignoring scheduler hint %(hint)s=%(value)r: it must be one of '
-                '%(choices)s. Using %(default)s.',
+    LOG.warning('Ignoring scheduler hint %(hint)s=%(value)r: it must be one '
+                'of %(choices)s. Using %(default)s.',
                 {'hint': SPREAD_DOMAIN_HINT, 'value': value,
                  'choices': ', '.join(scheduler_conf.SPREAD_DOMAINS),
                  'default': default})
@@ -120,7 +121,7 @@ class GroupSpread:
         return profile.domain(self.level)
 
     def count_for(self, host_state: Any) -> int:
-        """Members in the host's domain; a host of unknown domain is its own."""
+        """Members in the host's domain; an unknown-domain host is its own."""
         domain = self.domain_of(host_state)
         if domain is None:
             return self.host_counts[host_state.host]
@@ -162,7 +163,7 @@ def skew(counts: Mapping[str, int], eligible: Iterable[str]) -> int:
 
 @dataclasses.dataclass(frozen=True)
 class SpreadRule:
-    """Which eligible domains, and whether unknown ones, take the next member."""
+    """Which eligible domains and whether unknown ones take the next member."""
 
     allowed_counts: frozenset[int]
     unknown_allowed: bool

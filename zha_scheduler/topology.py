@@ -12,8 +12,8 @@
 
 """Host profiles: what the ZHA traits of one compute node say about it."""
 
-import dataclasses
 from collections.abc import Iterable
+import dataclasses
 
 from oslo_log import log as logging
 
@@ -59,8 +59,8 @@ def _health(redundant: bool, degraded: bool, subsystem: str,
     if redundant and degraded:
         # The vocabulary forbids both; trusting "redundant" could put an HA
         # workload on a broken host, so the worse state wins.
-        LOG.warning('Host %(host)s carries both redundant and degraded %(sub)s '
-                    'traits; treating it as degraded.',
+        LOG.warning('Host %(host)s carries both redundant and degraded '
+                    '%(sub)s traits; treating it as degraded.',
                     {'host': host, 'sub': subsystem})
         return DEGRADED
     if degraded:

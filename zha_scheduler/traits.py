@@ -32,8 +32,8 @@ NET_DEGRADED = PREFIX + 'NET_DEGRADED'
 STORAGE_REDUNDANT = PREFIX + 'STORAGE_REDUNDANT'
 STORAGE_DEGRADED = PREFIX + 'STORAGE_DEGRADED'
 
-FIXED_TRAITS = frozenset(
-    (STANDBY, NET_REDUNDANT, NET_DEGRADED, STORAGE_REDUNDANT, STORAGE_DEGRADED))
+FIXED_TRAITS = frozenset((STANDBY, NET_REDUNDANT, NET_DEGRADED,
+                          STORAGE_REDUNDANT, STORAGE_DEGRADED))
 
 # Kinds returned by parse(); the value-carrying kinds come with their value.
 CPC = 'cpc'
@@ -86,8 +86,8 @@ def consistency_group_trait(group: str) -> str:
 
 def is_valid(trait: str) -> bool:
     """Whether a name is a syntactically valid custom trait."""
-    return (isinstance(trait, str) and len(trait) <= MAX_LENGTH
-            and _VALID.fullmatch(trait) is not None)
+    return (isinstance(trait, str) and len(trait) <= MAX_LENGTH and
+            _VALID.fullmatch(trait) is not None)
 
 
 def parse(trait: str) -> tuple[str, str | None] | None:

@@ -87,9 +87,10 @@ class CapacityTest(cloud.SimulatedCloud):
         self.assertEqual(('Z2', True), (snap.profile(hosts[PARTNER]).cpc,
                                          snap.profile(hosts[PARTNER]).standby))
         self.assertEqual(self.provider_uuid(PRIMARY), primary.uuid)
-        self.assertEqual((8192, 512), (primary.inventories['MEMORY_MB'].total,
-                                       primary.inventories['MEMORY_MB'].reserved))
-        self.assertEqual({'VCPU': 2, 'MEMORY_MB': 1024, 'DISK_GB': 2}, primary.usages)
+        memory = primary.inventories['MEMORY_MB']
+        self.assertEqual((8192, 512), (memory.total, memory.reserved))
+        self.assertEqual({'VCPU': 2, 'MEMORY_MB': 1024, 'DISK_GB': 2},
+                         primary.usages)
         self.assertEqual(USABLE_MB - 1024, primary.free('MEMORY_MB'))
         self.assertTrue(primary.service_up)
         self.assertFalse(primary.service_disabled)
@@ -101,29 +102,32 @@ class CapacityTest(cloud.SimulatedCloud):
                          by_uuid[guest['id']].flavor.resources)
         self.assertEqual(self.host_of(member), by_uuid[member['id']].host)
         found = snap.find_group(group['id'])
-        self.assertEqual(('anti-affinity', [member['id']]), (found.policy, found.members))
+        self.assertEqual(('anti-affinity', [member['id']]),
+                         (found.policy, found.members))
         self.assertEqual(flavor, snap.find_flavor('load-x2').id)
 
     def test_collect_reads_extra_specs_swap_private_flavors_and_services(self):
         spec = {'zha:redundancy': 'required'}
-        ha = self._create_flavor(name='ha', memory_mb=512, vcpu=1, disk=1, ephemeral=2,
-                                 swap=1536, extra_spec=spec)
-        self._create_flavor(name='private', memory_mb=512, vcpu=1, disk=1, ephemeral=0,
-                            is_public=False)
+        ha = self._create_flavor(name='ha', memory_mb=512, vcpu=1, disk=1,
+                                 ephemeral=2, swap=1536, extra_spec=spec)
+        self._create_flavor(name='private', memory_mb=512, vcpu=1, disk=1,
+                            ephemeral=0, is_public=False)
         (guest,) = self.load_host('cpc1-lpar2', flavor_id=ha)
         self.fail_host('cpc2-lpar2')
         snap = collect.collect(self.conn)
         self.assertEqual(spec, snap.find_flavor('ha').extra_specs)
         self.assertEqual('private', snap.find_flavor('private').name)
         instance = snap.instances_by_uuid()[guest['id']]
-        self.assertEqual(('ha', spec), (instance.flavor.name, instance.flavor.extra_specs))
+        self.assertEqual(('ha', spec),
+                         (instance.flavor.name, instance.flavor.extra_specs))
         # What the snapshot computes is what Placement allocated: 1 + 2 + 2 GB.
         self.assertEqual({'VCPU': 1, 'MEMORY_MB': 512, 'DISK_GB': 5},
                          instance.flavor.resources)
         self.assertEqual(instance.flavor.resources,
                          snap.host_named()['cpc1-lpar2'].usages)
         down = snap.host_named()['cpc2-lpar2']
-        self.assertEqual((False, False), (down.service_up, down.service_disabled))
+        self.assertEqual((False, False),
+                         (down.service_up, down.service_disabled))
 
     def test_partner_with_room(self):
         self.load_host(PRIMARY, count=3)
@@ -131,10 +135,12 @@ class CapacityTest(cloud.SimulatedCloud):
         verdict = self.verdict(report, PRIMARY)
         self.assertTrue(verdict.ok)
         self.assertEqual([PARTNER], verdict.targets)
-        self.assertEqual({'VCPU': 3, 'MEMORY_MB': 1536, 'DISK_GB': 3}, verdict.demand)
+        self.assertEqual({'VCPU': 3, 'MEMORY_MB': 1536, 'DISK_GB': 3},
+                         verdict.demand)
         self.assertEqual(USABLE_MB, verdict.free['MEMORY_MB'])
-        self.assertEqual(['cpc1-lpar1', 'cpc1-lpar2', 'cpc2-lpar1', 'cpc2-lpar2'],
-                         [v.host for v in report.primaries])
+        self.assertEqual(
+            ['cpc1-lpar1', 'cpc1-lpar2', 'cpc2-lpar1', 'cpc2-lpar2'],
+            [v.host for v in report.primaries])
         self.assertEqual(['Z1', 'Z2'], [f.cpc for f in report.cpc_failures])
         self.assertTrue(report.ok, report.to_dict())
         status, data = self.command()
@@ -154,11 +160,13 @@ class CapacityTest(cloud.SimulatedCloud):
         self.assertTrue(self.verdict(report, 'cpc2-lpar1').ok)
         z1, z2 = report.cpc_failures
         self.assertFalse(z1.survivable)
-        self.assertEqual({'VCPU': 2, 'MEMORY_MB': 1024, 'DISK_GB': 2}, z1.unplaced_demand)
+        self.assertEqual({'VCPU': 2, 'MEMORY_MB': 1024, 'DISK_GB': 2},
+                         z1.unplaced_demand)
         self.assertTrue(z2.survivable)
         status, data = self.command()
         self.assertEqual(1, status)
-        self.assertEqual([False, True], [f['survivable'] for f in data['cpc_failures']])
+        self.assertEqual([False, True],
+                         [f['survivable'] for f in data['cpc_failures']])
 
     def test_a_failed_read_is_a_collect_error_and_exit_2(self):
         real = self.conn.placement.get
@@ -167,7 +175,8 @@ class CapacityTest(cloud.SimulatedCloud):
             if url.endswith('/usages'):
                 raise ks_exceptions.ConnectFailure('Placement went away')
             return real(url, **kwargs)
-        self.useFixture(fixtures.MockPatchObject(self.conn.placement, 'get', get))
+        self.useFixture(fixtures.MockPatchObject(
+            self.conn.placement, 'get', get))
         self.assertRaisesRegex(collect.CollectError, 'Placement went away',
                                collect.collect, self.conn)
         status, err = self.command()

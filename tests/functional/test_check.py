@@ -31,7 +31,8 @@ from zha_scheduler.sim import cloud
 from zha_scheduler.sim import nova_conf
 
 ROOT = os.path.join(os.path.dirname(__file__), '..', '..')
-CHECK = [os.path.join(os.path.dirname(sys.executable), 'zha-scheduler'), 'check']
+CHECK = [os.path.join(os.path.dirname(sys.executable), 'zha-scheduler'),
+         'check']
 
 # 2 CPCs x (1 LPAR + 1 standby partition), and a host without any agent.
 HOSTS = [cloud.SimHost('cpc%d-%s' % (c, name), 'Z%d' % c, fixture='healthy',
@@ -60,8 +61,9 @@ class _CheckCloud(cloud.SimulatedCloud):
         return path
 
     def admin_token(self):
+        placement = self.placement_fixture
         return ('auth_type = admin_token\nendpoint = %s\ntoken = %s\n'
-                % (self.placement_fixture.endpoint, self.placement_fixture.token))
+                % (placement.endpoint, placement.token))
 
     def nova_conf(self):
         return self.write('nova.conf', _snippet() + (
@@ -102,8 +104,8 @@ class ProblemCloudTest(_CheckCloud):
                             self.placement_client())
         [traits] = self.not_ok(report, 'topology-traits')
         self.assertEqual(findings.WARNING, traits.severity)
-        self.assertIn('1 of 5 compute nodes have no CUSTOM_ZHA_CPC_* trait: bare',
-                      traits.message)
+        self.assertIn('1 of 5 compute nodes have no CUSTOM_ZHA_CPC_* trait: '
+                      'bare', traits.message)
         [partner] = self.not_ok(report, 'standby-partners')
         self.assertEqual(findings.WARNING, partner.severity)
         self.assertIn('standby host(s) cpc1-standby are nobody\'s partner',
@@ -127,7 +129,9 @@ class ProblemCloudTest(_CheckCloud):
 
 
 class HealthyCloudTest(_CheckCloud):
-    """Every host published by its agent, each primary's partner on the other CPC."""
+    """Every host published by its agent, each primary's partner on the
+    other CPC.
+    """
 
     HOSTS = HOSTS
 
@@ -141,18 +145,20 @@ class HealthyCloudTest(_CheckCloud):
                 self.admin_token())))
         # No client given: the check builds it from nova.conf's [placement].
         report = self.check(CROSS_CPC, agent_conf=agent)
-        self.assertEqual((0, 0), (report.errors, report.warnings), report.to_text())
+        self.assertEqual((0, 0), (report.errors, report.warnings),
+                         report.to_text())
         self.assertEqual(0, report.exit_status)
         self.assertIn('4 compute nodes, 4 with ZHA traits',
                       report.by_check('placement-reachable')[0].message)
         self.assertIn('maps 2 primaries to 2 standby hosts',
                       report.by_check('standby-partners')[0].message)
+        restart_policy = report.by_check('restart-policy')
         self.assertEqual(
             ['skipped: nova-compute.service / openstack-nova-compute.service '
              'not installed in %s' % self.units,
              'zha-trait-agent.service: Restart=on-failure',
              'zha-evacuate-watch.service: Restart=on-failure'],
-            [f.message.split(' (')[0] for f in report.by_check('restart-policy')])
+            [f.message.split(' (')[0] for f in restart_policy])
 
 
 class CheckCliTest(base.BaseTestCase):
@@ -169,16 +175,17 @@ class CheckCliTest(base.BaseTestCase):
         return path
 
     def run_check(self, *args):
-        result = subprocess.run(
-            CHECK + ['--skip-placement', '--systemd-dir', self.tmp] + list(args),
-            capture_output=True, text=True, timeout=120)
+        command = CHECK + ['--skip-placement', '--systemd-dir', self.tmp]
+        result = subprocess.run(command + list(args), capture_output=True,
+                                text=True, timeout=120)
         self.assertNotIn('Traceback', result.stderr)
         return result
 
     def test_shipped_snippet_exits_0_with_warnings_only(self):
         result = self.run_check('--nova-conf', self.nova_conf(_snippet()))
         self.assertEqual(0, result.returncode, result.stdout + result.stderr)
-        self.assertEqual('0 errors, 1 warnings', result.stdout.splitlines()[-1])
+        self.assertEqual('0 errors, 1 warnings',
+                         result.stdout.splitlines()[-1])
         self.assertIn('WARNING  resume-guests-state:', result.stdout)
         self.assertEqual('', result.stderr)
 
@@ -187,7 +194,8 @@ class CheckCliTest(base.BaseTestCase):
             _snippet().replace('ServerGroupAntiAffinityFilter,', '')))
         self.assertEqual(1, result.returncode, result.stdout + result.stderr)
         self.assertIn('ERROR  anti-affinity-filter:', result.stdout)
-        self.assertIn('    fix: add ServerGroupAntiAffinityFilter', result.stdout)
+        self.assertIn('    fix: add ServerGroupAntiAffinityFilter',
+                      result.stdout)
 
     def test_unreadable_config_and_usage_errors_exit_2(self):
         missing = os.path.join(self.tmp, 'missing.conf')

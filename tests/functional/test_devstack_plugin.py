@@ -24,17 +24,17 @@ as Nova, the agent and tempest read them.
 import getpass
 import json
 import os
+from pathlib import Path
 import shlex
 import shutil
 import stat
 import subprocess
 import sys
-from pathlib import Path
 
 import fixtures
-import testtools
 from keystoneauth1 import loading as ks_loading
 from oslo_config import cfg
+import testtools
 
 from zha_scheduler.conf import agent as agent_conf
 
@@ -207,7 +207,8 @@ class SettingsTest(DevstackPluginTestCase):
         del self.env['ZHA_SCHEDULER_DIR'], self.env['ZHA_CONF_DIR']
         out = self.stack('stack', 'pre-install', before=(
             'echo "dir=$ZHA_SCHEDULER_DIR"; echo "conf=$ZHA_AGENT_CONF"; '
-            'echo "root=$ZHA_FIXTURE_ROOT"; echo "standby=$ZHA_AGENT_STANDBY"'))
+            'echo "root=$ZHA_FIXTURE_ROOT"; '
+            'echo "standby=$ZHA_AGENT_STANDBY"'))
         dest = self.env['DEST']
         self.assertIn('dir=%s/zha-scheduler\n' % dest, out)
         self.assertIn('conf=/etc/zha-scheduler/zha-trait-agent.conf\n', out)

@@ -81,12 +81,14 @@ class _EvacuateBase(cloud.SimulatedCloud):
         return ['--config-file', path]
 
     def make_hook(self, **overrides):
-        conf = evacuate_cmd._build_conf(self.config_args(**overrides) + [FAILED])
+        args = self.config_args(**overrides) + [FAILED]
+        conf = evacuate_cmd._build_conf(args)
         return factory.hook_from_conf(conf, conn=self.conn)
 
     def boot_on(self, host, name, count=1, flavor_id=None, metadata=None,
                 group=None):
-        body = self._build_server(name=name, flavor_id=flavor_id, networks='none')
+        body = self._build_server(name=name, flavor_id=flavor_id,
+                                  networks='none')
         body['host'] = host
         body['min_count'] = body['max_count'] = count
         if metadata:
@@ -97,9 +99,11 @@ class _EvacuateBase(cloud.SimulatedCloud):
         self.admin_api.post_server(request)
         deadline = time.monotonic() + 30
         while True:
-            servers = [s for s in self.admin_api.get_servers(
-                search_opts={'name': '^%s' % name}) if s['name'].startswith(name)]
-            if len(servers) == count and all(s['status'] == 'ACTIVE' for s in servers):
+            found = self.admin_api.get_servers(
+                search_opts={'name': '^%s' % name})
+            servers = [s for s in found if s['name'].startswith(name)]
+            if (len(servers) == count and
+                    all(s['status'] == 'ACTIVE' for s in servers)):
                 return servers
             self.assertLess(time.monotonic(), deadline, servers)
             time.sleep(self.POLL_INTERVAL)
@@ -120,14 +124,15 @@ class EvacuateTest(_EvacuateBase):
         self._wait_for_state_change(stopped, 'SHUTOFF')
         self.fail_host(FAILED)
         out = io.StringIO()
+        args = self.config_args() + [FAILED, '--format', 'json']
         with contextlib.redirect_stdout(out):
-            status = evacuate_cmd.main(self.config_args() + [FAILED, '--format', 'json'],
-                                       conn=self.conn)
+            status = evacuate_cmd.main(args, conn=self.conn)
         self.assertEqual(0, status, out.getvalue())
         report = json.loads(out.getvalue())
         self.assertEqual(PARTNER, report['plan']['target'])
         self.assertEqual('vip', report['plan']['order'][0]['name'])
-        self.assertEqual({'evacuated'}, {i['outcome'] for i in report['instances']})
+        self.assertEqual({'evacuated'},
+                         {i['outcome'] for i in report['instances']})
         after = {s['id']: self.admin_api.get_server(s['id'])
                  for s in (member, vip, stopped)}
         self.assertEqual(PARTNER, self.host_of(after[vip['id']]))
@@ -142,7 +147,8 @@ class EvacuateTest(_EvacuateBase):
         # The anti-affinity group is still spread over distinct hosts.
         self.assertEqual({'Z1': 1, 'Z2': 1},
                          dict(self.members_per_cpc(self.group_servers(group))))
-        self.assertEqual('cpc2-lpar1', self.host_of(self.admin_api.get_server(other['id'])))
+        other = self.admin_api.get_server(other['id'])
+        self.assertEqual('cpc2-lpar1', self.host_of(other))
         service = self.service(FAILED)
         self.assertEqual('disabled', service['status'])
         self.assertTrue(service['forced_down'])
@@ -170,24 +176,28 @@ class EvacuateTest(_EvacuateBase):
         self.assertIn('does not fit on the target, missing: MEMORY_MB 1024',
                       report.to_table())
         self.assertEqual([], report.failed)
-        hosts = sorted(self.host_of(self.admin_api.get_server(g['id'])) for g in guests)
+        hosts = sorted(self.host_of(self.admin_api.get_server(g['id']))
+                       for g in guests)
         self.assertEqual([PARTNER] * 5, hosts[-5:])
         self.assertNotIn(PARTNER, hosts[:2])
 
     def test_watch_mode_evacuates_a_host_that_stays_down(self):
         (guest,) = self.boot_on(FAILED, 'guest')
-        watcher = watch.Watcher(self.make_hook(), grace_period=0, poll_interval=0.05)
+        watcher = watch.Watcher(self.make_hook(), grace_period=0,
+                                poll_interval=0.05)
         self.assertEqual([], watcher.run_once())
         self.fail_host(FAILED)
         self.assertEqual([FAILED], watcher.run_once())
-        self.assertEqual(PARTNER, self.host_of(self.admin_api.get_server(guest['id'])))
+        guest = self.admin_api.get_server(guest['id'])
+        self.assertEqual(PARTNER, self.host_of(guest))
         # Done: the next polls leave the host alone.
         self.assertEqual([], watcher.run_once())
         self.assertEqual([guest['id']], self.evacuations)
 
     def test_refuses_a_host_whose_service_is_up(self):
         (server,) = self.boot_on(FAILED, 'alive')
-        self.assertRaisesRegex(hook.HookRefused, 'is up and the host was not fenced',
+        self.assertRaisesRegex(hook.HookRefused,
+                               'is up and the host was not fenced',
                                self.make_hook().run, FAILED)
         self.assertEqual([], self.evacuations)
         self.assertEqual('enabled', self.service(FAILED)['status'])
@@ -215,17 +225,21 @@ class EvacuateTest(_EvacuateBase):
                 raise RuntimeError('killed')
             real(client_self, instance_id, host)
             raise RuntimeError('killed right after the request')
-        with mock.patch.object(nova_client.NovaClient, 'evacuate', dies_after_first):
-            self.assertRaises(RuntimeError, self.make_hook(max_parallel=1).run, FAILED)
+        with mock.patch.object(nova_client.NovaClient, 'evacuate',
+                               dies_after_first):
+            self.assertRaises(RuntimeError,
+                              self.make_hook(max_parallel=1).run, FAILED)
         self.assertEqual(1, len(self.evacuations))
         self.assertIn('in progress', self.service(FAILED)['disabled_reason'])
         report = self.make_hook().run(FAILED)
         self.assertEqual([], report.failed)
         # Every instance evacuated exactly once over both runs.
-        self.assertEqual(sorted(s['id'] for s in servers), sorted(self.evacuations))
+        self.assertEqual(sorted(s['id'] for s in servers),
+                         sorted(self.evacuations))
         for server in servers:
             server = self.admin_api.get_server(server['id'])
-            self.assertEqual((PARTNER, 'ACTIVE'), (self.host_of(server), server['status']))
+            self.assertEqual((PARTNER, 'ACTIVE'),
+                             (self.host_of(server), server['status']))
 
     def test_the_brake_holds_when_most_hosts_are_down(self):
         self.boot_on(FAILED, 'guest')
@@ -237,8 +251,8 @@ class EvacuateTest(_EvacuateBase):
         self.assertEqual('enabled', self.service(FAILED)['status'])
 
     def test_recovery_time_of_twenty_guests(self):
-        flavor = self._create_flavor(name='small', memory_mb=256, vcpu=1, disk=1,
-                                     ephemeral=0)
+        flavor = self._create_flavor(name='small', memory_mb=256, vcpu=1,
+                                     disk=1, ephemeral=0)
         servers = self.boot_on(FAILED, 'guest', count=20, flavor_id=flavor)
         down = time.monotonic()
         self.fail_host(FAILED)
@@ -253,12 +267,11 @@ class EvacuateTest(_EvacuateBase):
             time.sleep(0.01)
         seconds = time.monotonic() - down
         self.assertEqual([], report.failed)
-        print('\nRECOVERY: 20 guests ACTIVE on %s %.2f s after the host went down '
-              '(max_parallel 5, poll_interval 0.2 s)' % (PARTNER, seconds))
+        print('\nRECOVERY: 20 guests ACTIVE on %s %.2f s after the host went '
+              'down (max_parallel 5, poll_interval 0.2 s)'
+              % (PARTNER, seconds))
         self.assertLess(seconds, 60)
         self.assertEqual(20, len(self.evacuations))
-
-
 
 
 class HmcFencingTest(_EvacuateBase):
@@ -267,10 +280,12 @@ class HmcFencingTest(_EvacuateBase):
     def setUp(self):
         super().setUp()
         # One classic-mode CPC per simulated CPC, one operating LPAR per host.
-        self.session = zhmc_mock.FakedSession('hmc.example.com', 'HMC1', '2.16', '4.10')
+        self.session = zhmc_mock.FakedSession('hmc.example.com', 'HMC1',
+                                              '2.16', '4.10')
         self.lpars = {}
         for name in ('Z1', 'Z2'):
-            cpc = self.session.hmc.cpcs.add({'name': name, 'dpm-enabled': False})
+            cpc = self.session.hmc.cpcs.add({'name': name,
+                                             'dpm-enabled': False})
             for host in (h for h in HOSTS if h.cpc == name):
                 # Explicit object IDs: the faked HMC numbers LPARs per CPC,
                 # and two CPCs would share the URIs.
@@ -279,7 +294,8 @@ class HmcFencingTest(_EvacuateBase):
                      'status': 'operating'})
         self.lpars_file = os.path.join(self.tmp, 'lpars.yaml')
         with open(self.lpars_file, 'w') as f:
-            f.writelines('%s: {cpc: %s, lpar: %s}\n' % (h.name, h.cpc, self.lpar_name(h.name))
+            f.writelines('%s: {cpc: %s, lpar: %s}\n'
+                         % (h.name, h.cpc, self.lpar_name(h.name))
                          for h in HOSTS)
         # What the hook had done when it opened the HMC session.
         self.at_fencing = []
@@ -309,25 +325,29 @@ class HmcFencingTest(_EvacuateBase):
         self._wait_for_state_change(stopped, 'SHUTOFF')
         self.fail_host(FAILED)
         conf = evacuate_cmd._build_conf(self.hmc_args() + [FAILED])
-        evacuation = factory.hook_from_conf(conf, conn=self.conn,
-                                            session_factory=self.session_factory)
+        evacuation = factory.hook_from_conf(
+            conf, conn=self.conn, session_factory=self.session_factory)
         report = evacuation.run(FAILED)
         # The HMC was called once, before any evacuation and before the
         # hook disabled the service.
         self.assertEqual([([], 'enabled')], self.at_fencing)
         self.assertEqual('not-activated', self.lpar_status(FAILED))
-        self.assertEqual({'operating'}, {self.lpar_status(h.name) for h in HOSTS
-                                         if h.name != FAILED})
+        self.assertEqual({'operating'}, {self.lpar_status(h.name)
+                                         for h in HOSTS if h.name != FAILED})
+        fenced = {k: v for k, v in report.fenced.items() if k != 'seconds'}
         self.assertEqual({'host': FAILED, 'cpc': 'Z1', 'lpar': 'CPC1LPAR1',
                           'mode': 'classic', 'action': 'deactivate',
-                          'status_before': 'operating', 'status_after': 'not-activated'},
-                         {k: v for k, v in report.fenced.items() if k != 'seconds'})
+                          'status_before': 'operating',
+                          'status_after': 'not-activated'},
+                         fenced)
         self.assertIn('(fenced)', report.to_table().splitlines()[0])
         self.assertEqual([], report.failed)
         guest = self.admin_api.get_server(guest['id'])
         stopped = self.admin_api.get_server(stopped['id'])
-        self.assertEqual((PARTNER, 'ACTIVE'), (self.host_of(guest), guest['status']))
-        self.assertEqual((PARTNER, 'SHUTOFF'), (self.host_of(stopped), stopped['status']))
+        self.assertEqual((PARTNER, 'ACTIVE'),
+                         (self.host_of(guest), guest['status']))
+        self.assertEqual((PARTNER, 'SHUTOFF'),
+                         (self.host_of(stopped), stopped['status']))
         self.assertEqual('disabled', self.service(FAILED)['status'])
 
     def test_stops_when_fencing_fails(self):
@@ -337,11 +357,14 @@ class HmcFencingTest(_EvacuateBase):
         self.lpars[FAILED].manager.remove(self.lpars[FAILED].oid)
         err = io.StringIO()
         out = io.StringIO()
-        with mock.patch.object(zhmcclient, 'Session', self.session_factory), \
-                contextlib.redirect_stderr(err), contextlib.redirect_stdout(out):
-            status = evacuate_cmd.main(self.hmc_args() + [FAILED], conn=self.conn)
+        with (mock.patch.object(zhmcclient, 'Session', self.session_factory),
+              contextlib.redirect_stderr(err),
+              contextlib.redirect_stdout(out)):
+            status = evacuate_cmd.main(self.hmc_args() + [FAILED],
+                                       conn=self.conn)
         self.assertEqual(evacuate_cmd.EXIT_FAILED, status, out.getvalue())
-        self.assertIn('zha-evacuate: failed: cannot fence host %s' % FAILED, err.getvalue())
+        self.assertIn('zha-evacuate: failed: cannot fence host %s' % FAILED,
+                      err.getvalue())
         self.assertEqual('', out.getvalue())
         self.assertEqual(1, len(self.at_fencing))
         self.assertEqual([], self.evacuations)

@@ -30,8 +30,9 @@ class CommandTest(test.NoDBTestCase):
     """The command as an operator runs it, in a process of its own."""
 
     def run_cli(self, *args):
-        command = [os.path.join(os.path.dirname(sys.executable), 'zha-scheduler'), *args]
-        return subprocess.run(command, capture_output=True, text=True, timeout=120)
+        script = os.path.join(os.path.dirname(sys.executable), 'zha-scheduler')
+        return subprocess.run([script, *args], capture_output=True, text=True,
+                              timeout=120)
 
     def setUp(self):
         super().setUp()
@@ -42,8 +43,9 @@ class CommandTest(test.NoDBTestCase):
         self.conf = nova_conf.snippet_path()
 
     def test_json_output(self):
-        done = self.run_cli('explain', '--config-file', self.conf, '--snapshot', self.path,
-                            '--flavor', 'ha', '--group', 'db', '--format', 'json')
+        done = self.run_cli('explain', '--config-file', self.conf,
+                            '--snapshot', self.path, '--flavor', 'ha',
+                            '--group', 'db', '--format', 'json')
         self.assertEqual(0, done.returncode, done.stderr)
         self.assertEqual('cpc2-lpar2', json.loads(done.stdout)['chosen'])
         self.assertEqual('', done.stderr)
@@ -54,16 +56,18 @@ class CommandTest(test.NoDBTestCase):
             out.write('{')
         for args, message in (
                 (('--flavor', 'nope'), "no flavor 'nope'"),
-                (('--flavor', 'ha', '--group', 'nope'), "no server group 'nope'"),
+                (('--flavor', 'ha', '--group', 'nope'),
+                 "no server group 'nope'"),
                 (('--flavor', 'ha', '--hint', 'novalue'), "is not KEY=VALUE"),
-                (('--flavor', 'ha', '--image', 'x'), '--image reads the live cloud')):
+                (('--flavor', 'ha', '--image', 'x'),
+                 '--image reads the live cloud')):
             done = self.run_cli('explain', '--config-file', self.conf,
                                 '--snapshot', self.path, *args)
             self.assertEqual(2, done.returncode, args)
             self.assertIn(message, done.stderr)
             self.assertNotIn('Traceback', done.stderr)
-        done = self.run_cli('explain', '--config-file', self.conf, '--snapshot', bad_json,
-                            '--flavor', 'ha')
+        done = self.run_cli('explain', '--config-file', self.conf,
+                            '--snapshot', bad_json, '--flavor', 'ha')
         self.assertEqual(2, done.returncode)
         self.assertIn('is not JSON', done.stderr)
         done = self.run_cli('audit', '--config-file', '/nonexistent.conf',
@@ -72,12 +76,13 @@ class CommandTest(test.NoDBTestCase):
         self.assertIn('cannot read /nonexistent.conf', done.stderr)
 
     def test_audit_exit_status(self):
-        done = self.run_cli('audit', '--config-file', self.conf, '--snapshot', self.path)
+        done = self.run_cli('audit', '--config-file', self.conf,
+                            '--snapshot', self.path)
         self.assertEqual(0, done.returncode, done.stdout + done.stderr)
         broken = cloud(members_on=('cpc1-lpar1', 'cpc1-lpar2'))
         snapshot.save(broken, self.path)
-        done = self.run_cli('audit', '--config-file', self.conf, '--snapshot', self.path,
-                            '--format', 'json')
+        done = self.run_cli('audit', '--config-file', self.conf,
+                            '--snapshot', self.path, '--format', 'json')
         self.assertEqual(1, done.returncode)
         self.assertEqual(1, json.loads(done.stdout)['audit']['violations'])
         done = self.run_cli('audit', '--snapshot', self.path, '--apply')

@@ -58,7 +58,8 @@ class ExplainTest(_InsightCloud):
         snap = self.snapshot()
         self.assertEqual(sorted(h.name for h in self.HOSTS),
                          sorted(h.name for h in snap.hosts))
-        self.assertEqual('Z1', snap.profile(snap.host_named()['cpc1-lpar1']).cpc)
+        profile = snap.profile(snap.host_named()['cpc1-lpar1'])
+        self.assertEqual('Z1', profile.cpc)
         self.assertEqual([server['id']], snap.find_group(group['id']).members)
         placed = snap.instances_by_uuid()[server['id']]
         self.assertEqual(self.host_of(server), placed.host)
@@ -87,32 +88,38 @@ class ExplainTest(_InsightCloud):
                          verdicts[self.host_of(first)].rejected_by)
         sibling = next(h.name for h in self.HOSTS
                        if h.cpc == first_cpc and h.name != self.host_of(first))
-        self.assertEqual('ZhaFailureDomainFilter', verdicts[sibling].rejected_by)
+        self.assertEqual('ZhaFailureDomainFilter',
+                         verdicts[sibling].rejected_by)
         self.assertIn('cpc %s already holds 1 members' % first_cpc,
                       verdicts[sibling].reason)
         self.assertIn('RAMWeigher', verdicts[idle].weights)
         self.assertIn('ZhaFailureDomainWeigher', verdicts[idle].weights)
 
     def test_explain_no_valid_host_matches_the_scheduler(self):
-        flavor_id = self._create_flavor(name='cg-nowhere', extra_spec=NO_GROUP_FLAVOR)
+        flavor_id = self._create_flavor(name='cg-nowhere',
+                                        extra_spec=NO_GROUP_FLAVOR)
         snap = self.snapshot()
-        result = explain.explain(snap, explain.Request(snap.find_flavor('cg-nowhere')),
-                                 CONF)
+        request = explain.Request(snap.find_flavor('cg-nowhere'))
+        result = explain.explain(snap, request, CONF)
         self.assertIsNone(result.chosen)
         self.assertEqual({'ZhaConsistencyGroupFilter'},
                          {h.rejected_by for h in result.hosts})
-        self.assertIn('the volumes of NOWHERE are not all reachable', result.hosts[0].reason)
+        self.assertIn('the volumes of NOWHERE are not all reachable',
+                      result.hosts[0].reason)
 
         server = self._create_server(flavor_id=flavor_id, networks='none',
                                      expected_state='ERROR')
         self.assertIn('No valid host', server['fault']['message'])
 
     def test_explain_names_the_degraded_host_for_a_redundant_flavor(self):
-        self._create_flavor(name='ha', extra_spec={'zha:redundancy': 'required'})
+        self._create_flavor(name='ha',
+                            extra_spec={'zha:redundancy': 'required'})
         snap = self.snapshot()
-        result = explain.explain(snap, explain.Request(snap.find_flavor('ha')), CONF)
+        request = explain.Request(snap.find_flavor('ha'))
+        result = explain.explain(snap, request, CONF)
         verdicts = {h.host: h for h in result.hosts}
-        self.assertEqual('ZhaRedundancyFilter', verdicts['cpc3-lpar2'].rejected_by)
+        self.assertEqual('ZhaRedundancyFilter',
+                         verdicts['cpc3-lpar2'].rejected_by)
         self.assertIn('network degraded', verdicts['cpc3-lpar2'].reason)
         self.assertEqual(5, sum(1 for h in result.hosts if h.rank))
 
@@ -172,7 +179,8 @@ class AuditTest(_InsightCloud):
             if host.cpc != 'Z1':
                 service = self.admin_api.get_services(host=host.name,
                                                       binary='nova-compute')[0]
-                self.admin_api.put_service(service['id'], {'status': 'disabled'})
+                self.admin_api.put_service(service['id'],
+                                           {'status': 'disabled'})
         report = audit.audit(self.snapshot(), 'cpc', 1)
         self.assertEqual(2, len(report.moves))
         self.assertEqual([None, None], [m.towards for m in report.moves])
@@ -187,8 +195,9 @@ class AuditTest(_InsightCloud):
         self.assertEqual([(report.moves[0].instance, 'failed')],
                          [(r['instance'], r['outcome']) for r in applied])
         for _, first, second in broken:
-            self.assertEqual(['cpc1-lpar1', 'cpc1-lpar2'], sorted(
-                self.host_of(self.api.get_server(s['id'])) for s in (first, second)))
+            hosts = sorted(self.host_of(self.api.get_server(s['id']))
+                           for s in (first, second))
+            self.assertEqual(['cpc1-lpar1', 'cpc1-lpar2'], hosts)
         live = [m for m in self.admin_api.get_migrations()
                 if m['migration_type'] == 'live-migration']
         self.assertLessEqual(len(live), 1)

@@ -172,7 +172,6 @@ class PagesTest(base.BaseTestCase):
                                 '%s names %s, which does not exist'
                                 % (page, path))
 
-
     def test_filter_and_weigher_names_exist(self):
         filter_names = {cls.__name__ for cls in filters.all_filters()}
         weigher_names = {cls.__name__ for cls in weights.all_weighers()}

@@ -10,7 +10,9 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""The example files in etc/zha-scheduler/ load with the loaders that use them."""
+"""The example files in etc/zha-scheduler/ load with the loaders
+that use them.
+"""
 
 import os
 import re

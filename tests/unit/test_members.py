@@ -147,7 +147,6 @@ class MemberLocatorTest(base.BaseTestCase):
         self.assertIsInstance(members.get_locator(), members.MemberLocator)
         self.assertIs(members.get_locator(), members.get_locator())
 
-
     def test_locations_skip_members_without_a_host(self):
         locator = self._locator([_member('m1', 'h1', 'n1'),
                                  _member('m2', None, None)])
@@ -204,8 +203,9 @@ class ReadMembersFromCellsTest(base.BaseTestCase):
         self.spec = zha_fakes.request_spec(member_names=['m1', 'm2', 'm3'])
         self.spec._context = mock.sentinel.context
 
-    @mock.patch.object(objects.InstanceList, 'get_by_filters')
-    @mock.patch.object(nova_context, 'scatter_gather_skip_cell0')
+    @mock.patch.object(objects.InstanceList, 'get_by_filters', autospec=True)
+    @mock.patch.object(nova_context, 'scatter_gather_skip_cell0',
+                       autospec=True)
     def test_reads_members_in_every_cell(self, scatter, get_by_filters):
         scatter.side_effect = lambda ctx, fn: {'cell1': fn(mock.sentinel.c1)}
         get_by_filters.return_value = [
@@ -227,7 +227,8 @@ class ReadMembersFromCellsTest(base.BaseTestCase):
                      'deleted': False},
             expected_attrs=[])
 
-    @mock.patch.object(nova_context, 'scatter_gather_skip_cell0')
+    @mock.patch.object(nova_context, 'scatter_gather_skip_cell0',
+                       autospec=True)
     def test_failed_cell_is_skipped_with_warning(self, scatter):
         scatter.return_value = {
             'cell1': [_member('m1', 'h1', 'n1')],
@@ -237,7 +238,8 @@ class ReadMembersFromCellsTest(base.BaseTestCase):
         self.assertEqual([_member('m1', 'h1', 'n1')], found)
         self.assertIn('cell2', logs.records[0].getMessage())
 
-    @mock.patch.object(nova_context, 'scatter_gather_skip_cell0')
+    @mock.patch.object(nova_context, 'scatter_gather_skip_cell0',
+                       autospec=True)
     def test_group_without_members_reads_nothing(self, scatter):
         spec = zha_fakes.request_spec(member_names=[])
         self.assertEqual([], members._read_members_from_cells(spec))

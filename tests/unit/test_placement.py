@@ -17,10 +17,10 @@ from unittest import mock
 from nova import test
 
 from tests.unit import zha_fakes
+from zha_scheduler.clients import placement_client
 from zha_scheduler import placement
 from zha_scheduler import topology
 from zha_scheduler import traits
-from zha_scheduler.clients import placement_client
 
 LOGGER = 'zha_scheduler.placement'
 

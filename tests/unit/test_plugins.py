@@ -44,7 +44,7 @@ class PluginsTest(base.BaseTestCase):
 
     def _patch_entry_points(self, *entry_points):
         patcher = mock.patch.object(
-            extension.ExtensionManager, 'list_entry_points',
+            extension.ExtensionManager, 'list_entry_points', autospec=True,
             return_value=list(entry_points))
         patcher.start()
         self.addCleanup(patcher.stop)

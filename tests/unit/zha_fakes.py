@@ -14,18 +14,18 @@
 
 import copy
 import logging
-import uuid as uuid_lib
 from urllib import parse
+import uuid as uuid_lib
 
 import fixtures
 from nova import objects
 from nova import test
 from nova.tests.unit.scheduler import fakes as nova_fakes
 
+from zha_scheduler.clients import placement_client
 from zha_scheduler import members
 from zha_scheduler import placement
 from zha_scheduler import traits
-from zha_scheduler.clients import placement_client
 
 objects.register_all()
 
@@ -253,4 +253,3 @@ class LogCapture(logging.Handler):
     def messages(self, level=None):
         return [r.getMessage() for r in self.records
                 if level is None or r.levelno == level]
-

@@ -53,7 +53,8 @@ def _none(value: str) -> str | None:
     return None if value in ('', 'None') else value
 
 
-def parse_proc_bonding(text: str, name: str, source: str | None = None) -> Bond:
+def parse_proc_bonding(text: str, name: str,
+                       source: str | None = None) -> Bond:
     """Parse ``/proc/net/bonding/<bond>``, modern or older-kernel layout.
 
     Unknown lines (``Speed``, 802.3ad blocks, ...) are ignored, values are
@@ -108,7 +109,8 @@ def read_sysfs_bond(fs: hostfs.HostFS, name: str) -> Bond:
     slaves = []
     for slave in names:
         try:
-            mii: str | None = _none(fs.read_text(SYSFS_SLAVE_MII % slave).lower())
+            mii: str | None = _none(
+                fs.read_text(SYSFS_SLAVE_MII % slave).lower())
         except OSError as e:
             LOG.warning('Cannot read %(file)s: %(err)s',
                         {'file': SYSFS_SLAVE_MII % slave, 'err': e})

@@ -17,16 +17,16 @@ under ``--root`` when the agent inspects another tree, so a fixture tree can
 carry its own ``/etc/zha-scheduler/consistency-groups.yaml``.
 """
 
+from collections.abc import Set
 import dataclasses
 import os
-from collections.abc import Set
 from typing import Any
 
-import yaml
 from oslo_log import log as logging
+import yaml
 
-from zha_scheduler import traits
 from zha_scheduler.agent import hostfs
+from zha_scheduler import traits
 
 LOG = logging.getLogger(__name__)
 

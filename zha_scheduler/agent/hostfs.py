@@ -69,7 +69,7 @@ class HostFS:
         return self.root == '/'
 
     def local_path(self, path: str) -> str:
-        """Return where a host path is on this machine, without resolving links.
+        """Return where a host path is on this machine, not resolving links.
 
         :param path: an absolute host path.
         :returns: the path under the root.
@@ -171,7 +171,8 @@ class HostFS:
             output file is missing).
         """
         if not self.live:
-            name = posixpath.join('/', COMMANDS_DIR, command_file_name(command))
+            name = posixpath.join('/', COMMANDS_DIR,
+                                  command_file_name(command))
             try:
                 return self.read_text(name)
             except OSError as e:

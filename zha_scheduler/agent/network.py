@@ -17,11 +17,11 @@ from typing import Any
 
 from oslo_log import log as logging
 
-from zha_scheduler import topology
 from zha_scheduler.agent import bonding
 from zha_scheduler.agent import channel
 from zha_scheduler.agent import health
 from zha_scheduler.agent import hostfs
+from zha_scheduler import topology
 
 LOG = logging.getLogger(__name__)
 
@@ -69,8 +69,9 @@ def slave_details(fs: hostfs.HostFS,
     chpid = _qeth_attr(fs, slave.name, 'chpid')
     adapter = channel.adapter(fs, chpid)
     if adapter.chpid is None:
-        LOG.warning('No OSA CHPID for bond slave %(slave)s: cannot read %(file)s',
-                    {'slave': slave.name, 'file': QETH_ATTR % (slave.name, 'chpid')})
+        chpid_file = QETH_ATTR % (slave.name, 'chpid')
+        LOG.warning('No OSA CHPID for bond slave %(slave)s: cannot read '
+                    '%(file)s', {'slave': slave.name, 'file': chpid_file})
     details = {'name': slave.name, 'mii_status': slave.mii_status,
                'chpid': adapter.chpid, 'pchid': adapter.pchid,
                'card_type': _qeth_attr(fs, slave.name, 'card_type')}
@@ -99,7 +100,8 @@ def _reason(verdict: bool | None, members: list[_Member]) -> str:
     if verdict is None:
         unknown = [m.name for m in members
                    if m.up is None or m.adapter.chpid is None]
-        return 'cannot tell: status or adapter unknown for ' + ', '.join(unknown)
+        return ('cannot tell: status or adapter unknown for ' +
+                ', '.join(unknown))
     if len(members) < 2:
         return 'bond has %d slave(s), 2 are needed' % len(members)
     if len(up) < 2:

@@ -12,20 +12,20 @@
 
 """Probe a host and turn what was found into its CUSTOM_ZHA_* traits."""
 
-import dataclasses
 from collections.abc import Callable
+import dataclasses
 from typing import Any, TypeVar
 
 from oslo_config import cfg
 from oslo_log import log as logging
 
-from zha_scheduler import topology
-from zha_scheduler import traits
 from zha_scheduler.agent import consistency
 from zha_scheduler.agent import hostfs
 from zha_scheduler.agent import network
 from zha_scheduler.agent import storage
 from zha_scheduler.agent import sysinfo
+from zha_scheduler import topology
+from zha_scheduler import traits
 
 LOG = logging.getLogger(__name__)
 
@@ -57,7 +57,8 @@ def _guarded(what: str, probe: Callable[[], T], fallback: T) -> T:
         return fallback
 
 
-def _named(build: Callable[[str], str], value: str | None, what: str) -> str | None:
+def _named(build: Callable[[str], str], value: str | None,
+           what: str) -> str | None:
     value = (value or '').strip()
     if not value:
         return None
@@ -80,7 +81,8 @@ def probe_host(conf: cfg.ConfigOpts, fs: hostfs.HostFS) -> ProbeResult:
     """
     opts = conf.zha_agent
     found: set[str] = set()
-    identity = _guarded('CPC', lambda: sysinfo.probe_identity(fs, opts.cpc_name),
+    identity = _guarded('CPC',
+                        lambda: sysinfo.probe_identity(fs, opts.cpc_name),
                         sysinfo.Identity(None, {'error': 'probe failed'}))
     net = _guarded('network',
                    lambda: network.probe_network(fs, opts.bond_interfaces),

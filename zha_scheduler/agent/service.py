@@ -132,7 +132,7 @@ class TraitAgent:
         return RunReport(name, frozenset(found.traits), found.details, result)
 
     def run_forever(self, stop: threading.Event) -> None:
-        """Run a cycle every ``[zha_agent] interval`` seconds until ``stop``."""
+        """Run a cycle each ``[zha_agent] interval`` seconds until ``stop``."""
         interval = self._conf.zha_agent.interval
         while not stop.is_set():
             error = None

@@ -19,11 +19,11 @@ from typing import Any
 
 from oslo_log import log as logging
 
-from zha_scheduler import topology
 from zha_scheduler.agent import channel
 from zha_scheduler.agent import health
 from zha_scheduler.agent import hostfs
 from zha_scheduler.agent import multipath
+from zha_scheduler import topology
 
 LOG = logging.getLogger(__name__)
 
@@ -72,7 +72,8 @@ class _Adapters:
         if hba_id is None or not _BUS_ID.match(hba_id):
             return channel.Adapter()
         if hba_id not in self._cache:
-            self._cache[hba_id] = channel.adapter(self.fs, fcp_chpid(self.fs, hba_id))
+            self._cache[hba_id] = channel.adapter(
+                self.fs, fcp_chpid(self.fs, hba_id))
         return self._cache[hba_id]
 
 
@@ -112,7 +113,8 @@ def _describe(member: _Member) -> str:
                                      member.adapter.chpid or '?')
 
 
-def _reason(verdict: bool | None, members: list[_Member], complete: bool) -> str:
+def _reason(verdict: bool | None, members: list[_Member],
+            complete: bool) -> str:
     healthy = [m for m in members if m.path.healthy]
     if verdict:
         return 'healthy paths on distinct FCP devices: ' + ', '.join(
@@ -124,10 +126,12 @@ def _reason(verdict: bool | None, members: list[_Member], complete: bool) -> str
             m.path.dev for m in members
             if m.path.healthy is None or m.hba_id is None)
     if len(healthy) < 2:
-        return '%d of %d paths healthy%s' % (len(healthy), len(members), ''.join(
+        failing = ''.join(
             '; %s (%s)' % (m.path.dev, ' '.join(
                 str(v) for v in m.path.states.values()))
-            for m in members if not m.path.healthy))
+            for m in members if not m.path.healthy)
+        return '%d of %d paths healthy%s' % (len(healthy), len(members),
+                                             failing)
     return 'healthy paths share one FCP device or CHPID: ' + ', '.join(
         _describe(m) for m in healthy)
 
@@ -157,8 +161,8 @@ def evaluate_map(mpath: multipath.Map,
                        pchid=m.adapter.pchid) for m in members]}
 
 
-def load_maps(fs: hostfs.HostFS,
-              command: str) -> tuple[list[multipath.Map] | None, dict[str, Any]]:
+def load_maps(fs: hostfs.HostFS, command: str) -> tuple[
+        list[multipath.Map] | None, dict[str, Any]]:
     """Read the maps from the multipath command, else from sysfs.
 
     :param fs: the host.
@@ -222,4 +226,5 @@ def probe_storage(fs: hostfs.HostFS, command: str) -> StorageResult:
         for name, d in details['maps'].items()))
     if state is None:
         LOG.warning('Storage not monitored: %s', details['reason'])
-    return StorageResult(state, frozenset(redundant), frozenset(present), details)
+    return StorageResult(state, frozenset(redundant), frozenset(present),
+                         details)

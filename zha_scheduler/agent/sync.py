@@ -23,8 +23,8 @@ import dataclasses
 
 from oslo_log import log as logging
 
-from zha_scheduler import traits
 from zha_scheduler.clients import placement_client
+from zha_scheduler import traits
 
 LOG = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""``zha-scheduler check``: find what keeps zha-scheduler from protecting guests.
+"""``zha-scheduler check``: what keeps zha-scheduler from protecting guests.
 
 Every check reads configuration (nova.conf, the agent's and the hook's
 config files, systemd units) and, unless skipped, Placement; none changes

@@ -138,7 +138,8 @@ def files_read(conf: cfg.ConfigOpts) -> list[str]:
     found = list(conf.config_file or [])
     for directory in conf.config_dir or []:
         if os.path.isdir(directory):
-            found += sorted(os.path.join(directory, n) for n in os.listdir(directory)
+            found += sorted(os.path.join(directory, n)
+                            for n in os.listdir(directory)
                             if n.endswith('.conf'))
     return found
 

@@ -12,9 +12,9 @@
 
 """What ``zha-scheduler check`` found: findings, their severity and output."""
 
+from collections.abc import Iterable
 import dataclasses
 import json
-from collections.abc import Iterable
 from typing import Any
 
 ERROR = 'error'

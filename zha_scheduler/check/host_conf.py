@@ -20,8 +20,8 @@ nova-compute and the agent run on compute hosts, the watch on a controller.
 from collections.abc import Sequence
 
 from zha_scheduler.check import findings
-from zha_scheduler.check import systemd
 from zha_scheduler.check.findings import Finding
+from zha_scheduler.check import systemd
 
 CHECK = 'restart-policy'
 #: Values that restart a service that crashed or was killed.
@@ -68,8 +68,8 @@ def _check_unit(names: tuple[str, ...], cost: str,
             return findings.ok(CHECK, '%s: Restart=%s (%s)'
                                % (unit, setting.value, where))
         return findings.warning(
-            CHECK, '%s: Restart=%s (%s): when it dies systemd leaves it dead; %s'
-            % (unit, setting.value, where, cost),
+            CHECK, '%s: Restart=%s (%s): when it dies systemd leaves it '
+            'dead; %s' % (unit, setting.value, where, cost),
             'add a drop-in %s/%s.d/restart.conf with "[Service]" '
             '"Restart=on-failure" "RestartSec=10", then run systemctl '
             'daemon-reload' % (dirs[0], unit))

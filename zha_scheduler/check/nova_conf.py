@@ -84,9 +84,10 @@ def check_files(nova: config_files.SafeConf) -> list[findings.Finding]:
     extra = read[1:]
     message = 'read %s' % nova.path
     if extra:
-        message += ' and %d file(s) of %s (%s), as Nova does with its default ' \
-            'config locations' % (len(extra), os.path.dirname(extra[0]),
-                                  ', '.join(os.path.basename(p) for p in extra))
+        message += (' and %d file(s) of %s (%s), as Nova does with its '
+                    'default config locations'
+                    % (len(extra), os.path.dirname(extra[0]),
+                       ', '.join(os.path.basename(p) for p in extra)))
     result = [findings.ok('nova-conf', message)]
     invalid = config_files.invalid_values(nova, 'option-values', 'Nova')
     return result + (invalid or [findings.ok(
@@ -97,15 +98,16 @@ def resume_guests_state(nova: config_files.SafeConf) -> list[findings.Finding]:
     """``resume-guests-state``: guests come back after an LPAR IPL."""
     check = 'resume-guests-state'
     if (None, RESUME) in nova.invalid:
-        return [findings.skipped(check, 'the value is invalid (see option-values)')]
+        return [findings.skipped(
+            check, 'the value is invalid (see option-values)')]
     value: Any = nova.get(None, RESUME)
     if value:
         return [findings.ok(check, 'resume_guests_state_on_host_boot = True: '
-                            'nova-compute restarts the guests that were running '
-                            'when its LPAR comes back')]
+                            'nova-compute restarts the guests that were '
+                            'running when its LPAR comes back')]
     return [findings.warning(
         check, 'resume_guests_state_on_host_boot = False: after an LPAR is '
-        're-IPLed its guests stay stopped until someone starts them (the white '
-        'paper recommends restarting guests on host start)',
-        'set [DEFAULT] resume_guests_state_on_host_boot = True in nova.conf on '
-        'every compute host and restart nova-compute')]
+        're-IPLed its guests stay stopped until someone starts them (the '
+        'white paper recommends restarting guests on host start)',
+        'set [DEFAULT] resume_guests_state_on_host_boot = True in nova.conf '
+        'on every compute host and restart nova-compute')]

@@ -10,7 +10,7 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""standby-partners: the hook's partners_file against Placement's standby hosts."""
+"""standby-partners: hook's partners_file against Placement's standby hosts."""
 
 import collections
 
@@ -98,7 +98,8 @@ def _against_placement(partners: dict[str, str], view: PlacementView,
             'on them to give their capacity to ordinary boots' % path))
     for primary, partner in sorted(partners.items()):
         cpc = view.profile_by_name(primary).cpc
-        if primary != partner and cpc and cpc == view.profile_by_name(partner).cpc:
+        if (primary != partner and cpc and
+                cpc == view.profile_by_name(partner).cpc):
             result.append(findings.error(
                 CHECK, '%s and its partner %s are both on CPC %s: one CPC '
                 'failure takes both, and its guests have nowhere to go'

@@ -17,26 +17,27 @@ its own, unless the caller passes one (tests pass one pointed at an
 in-process Placement).
 """
 
-import dataclasses
 from collections.abc import Mapping
+import dataclasses
 
 from keystoneauth1 import exceptions as ks_exc
 
-from zha_scheduler import placement
-from zha_scheduler import topology as topo
 from zha_scheduler.check import config_files
 from zha_scheduler.check import findings
 from zha_scheduler.check.findings import Finding
 from zha_scheduler.clients import auth
 from zha_scheduler.clients import placement_client
+from zha_scheduler import placement
+from zha_scheduler import topology as topo
 
 GROUP = 'placement'
 #: Seconds before an unanswered request fails, when [placement] timeout is
 #: unset: an operator tool should not hang on a black-holed endpoint.
 DEFAULT_TIMEOUT = 15.0
-FIX_REACH = ('check [placement] in nova.conf (auth_type, auth_url, the service '
-             'user\'s credentials, region_name, valid_interfaces) and that '
-             'Placement answers, e.g. "openstack resource provider list"')
+FIX_REACH = ('check [placement] in nova.conf (auth_type, auth_url, the '
+             'service user\'s credentials, region_name, valid_interfaces) '
+             'and that Placement answers, e.g. '
+             '"openstack resource provider list"')
 
 
 @dataclasses.dataclass(frozen=True)
@@ -110,9 +111,9 @@ def check_placement(nova: config_files.SafeConf,
                 unreached], None
     with_traits = sum(1 for uuid in view.compute_nodes
                       if view.profile(uuid) != topo.UNKNOWN)
-    result = [findings.ok('placement-reachable', 'Placement answered: %d compute '
-                          'nodes, %d with ZHA traits'
-                          % (len(view.compute_nodes), with_traits))]
+    result = [findings.ok('placement-reachable',
+                          'Placement answered: %d compute nodes, %d with ZHA '
+                          'traits' % (len(view.compute_nodes), with_traits))]
     domain = nova.get('zha_scheduler', 'spread_domain', topo.CPC)
     return result + topology_traits(view, domain), view
 
@@ -151,10 +152,12 @@ def topology_traits(view: PlacementView, spread_domain: str) -> list[Finding]:
     if spread_domain == topo.CPC and len(cpcs) == 1 and len(placed) > 1:
         result.append(findings.warning(
             check, 'every compute node with a CPC trait is on CPC %s: one CPC '
-            'failure takes every member of an anti-affinity group' % cpcs.pop(),
+            'failure takes every member of an anti-affinity group'
+            % cpcs.pop(),
             'add compute hosts on a second CPC, or check [zha_agent] cpc_name '
             'on the hosts (one name per physical machine)'))
     if not result:
-        result.append(findings.ok(check, 'all %d compute nodes carry a CPC trait '
-                                  '(%d CPCs)' % (len(nodes), len(cpcs))))
+        result.append(findings.ok(
+            check, 'all %d compute nodes carry a CPC trait (%d CPCs)'
+            % (len(nodes), len(cpcs))))
     return result

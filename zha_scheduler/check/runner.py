@@ -12,8 +12,8 @@
 
 """Run every check in order and collect the findings in one Report."""
 
-import dataclasses
 from collections.abc import Sequence
+import dataclasses
 
 from zha_scheduler.check import config_files
 from zha_scheduler.check import findings
@@ -55,8 +55,10 @@ def run(options: CheckOptions,
         ini file (every file is read before any check runs).
     """
     nova = nova_conf.load(options.nova_conf)
-    agent = tools_conf.load_agent(options.agent_conf) if options.agent_conf else None
-    hook = tools_conf.load_hook(options.hook_conf) if options.hook_conf else None
+    agent = (tools_conf.load_agent(options.agent_conf)
+             if options.agent_conf else None)
+    hook = (tools_conf.load_hook(options.hook_conf)
+            if options.hook_conf else None)
     report = findings.Report()
     report.add(nova_conf.check_files(nova))
     report.add(scheduler_conf.check_filters(nova))

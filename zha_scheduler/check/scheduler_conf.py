@@ -10,15 +10,15 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""[filter_scheduler] filters as nova-scheduler reads them: loaded, enabled, in order."""
+"""[filter_scheduler] filters loaded, enabled, ordered as Nova reads them."""
 
 import difflib
 import sys
 
 from zha_scheduler.check import config_files
 from zha_scheduler.check import findings
-from zha_scheduler.check import loader
 from zha_scheduler.check.findings import Finding
+from zha_scheduler.check import loader
 
 GROUP = 'filter_scheduler'
 NOVA_FILTERS = loader.NOVA_FILTERS
@@ -51,7 +51,8 @@ def _missing_zha_filter(name: str, available: list[str],
             'available_filters line' % ZHA_FILTERS)
     if name in failures:
         return findings.error(
-            check, '%s is enabled but fails to import: %s' % (name, failures[name]),
+            check, '%s is enabled but fails to import: %s'
+            % (name, failures[name]),
             'reinstall zha-scheduler in nova-scheduler\'s Python environment '
             'with the constraints of your Nova release')
     return findings.error(
@@ -65,9 +66,9 @@ def _missing_filter(name: str, loaded: loader.Loaded) -> Finding:
     close = difflib.get_close_matches(name, list(loaded.classes), n=1)
     hint = ' (did you mean %s?)' % close[0] if close else ''
     return findings.error(
-        'filters-loadable', 'enabled filter %s is not among the loaded filter '
-        'classes%s: nova-scheduler does not start (SchedulerHostFilterNotFound)'
-        % (name, hint),
+        'filters-loadable', 'enabled filter %s is not among the loaded '
+        'filter classes%s: nova-scheduler does not start '
+        '(SchedulerHostFilterNotFound)' % (name, hint),
         'correct the name in [filter_scheduler] enabled_filters, or add the '
         'available_filters line of the package that provides it')
 
@@ -89,7 +90,8 @@ def check_filters(nova: config_files.SafeConf) -> list[Finding]:
     for entry, why in loaded.failures.items():
         loadable.append(findings.error(
             'filters-loadable', 'available_filters value %s cannot be '
-            'loaded: %s' % (entry, why), loader.entry_fix(entry, 'available_filters')))
+            'loaded: %s' % (entry, why),
+            loader.entry_fix(entry, 'available_filters')))
     missing = [n for n in enabled if n not in loaded.classes]
     # Nova's filters missing because its line is gone are nova-filters-kept's.
     lost = _nova_filter_names() if NOVA_FILTERS not in available else set()
@@ -107,7 +109,8 @@ def check_filters(nova: config_files.SafeConf) -> list[Finding]:
         found = len(enabled) - len(missing)
         loadable.append(findings.ok(
             'filters-loadable', 'the %d enabled filters are loaded by '
-            'available_filters (in %s)' % (found, sys.prefix) if not missing else
+            'available_filters (in %s)' % (found, sys.prefix)
+            if not missing else
             '%d of the %d enabled filters are loaded; the others are Nova\'s '
             '(see nova-filters-kept)' % (found, len(enabled))))
     result = loadable + _nova_filters_kept(available, missing)
@@ -117,7 +120,8 @@ def check_filters(nova: config_files.SafeConf) -> list[Finding]:
     return result
 
 
-def _nova_filters_kept(available: list[str], missing: list[str]) -> list[Finding]:
+def _nova_filters_kept(available: list[str],
+                       missing: list[str]) -> list[Finding]:
     check = 'nova-filters-kept'
     if NOVA_FILTERS in available:
         return [findings.ok(check, 'available_filters keeps Nova\'s own %s'
@@ -128,22 +132,24 @@ def _nova_filters_kept(available: list[str], missing: list[str]) -> list[Finding
     lost = sorted(set(missing) & _nova_filter_names())
     if lost:
         return [findings.error(
-            check, 'available_filters lacks %s, so Nova\'s own filters are not '
-            'loaded: the enabled %s cannot be found and nova-scheduler does not '
-            'start'
+            check, 'available_filters lacks %s, so Nova\'s own filters are '
+            'not loaded: the enabled %s cannot be found and nova-scheduler '
+            'does not start'
             % (NOVA_FILTERS, findings.name_list(lost)), fix)]
     return [findings.warning(
         check, 'available_filters lacks %s: only the filters named in it can '
         'be enabled' % NOVA_FILTERS, fix)]
 
 
-def _filters_enabled(available: list[str], enabled: list[str]) -> list[Finding]:
+def _filters_enabled(available: list[str],
+                     enabled: list[str]) -> list[Finding]:
     check = 'filters-enabled'
     off = [n for n in ZHA_FILTERS_LOST if n not in enabled]
     if len(off) == len(ZHA_FILTERS_LOST) and ZHA_FILTERS not in available:
         return [findings.warning(
             check, 'zha-scheduler is not enabled: no ZHA filter is loaded or '
-            'enabled', 'add the lines of %s to nova.conf (or drop the file into '
+            'enabled',
+            'add the lines of %s to nova.conf (or drop the file into '
             'nova.conf.d) and restart nova-scheduler' % SNIPPET)]
     result = []
     for name in off:
@@ -151,7 +157,8 @@ def _filters_enabled(available: list[str], enabled: list[str]) -> list[Finding]:
                  else 'before %s' % SPREAD_FILTER)
         result.append(findings.warning(
             check, '%s is not enabled: %s' % (name, ZHA_FILTERS_LOST[name]),
-            'add %s to [filter_scheduler] enabled_filters, %s' % (name, where)))
+            'add %s to [filter_scheduler] enabled_filters, %s'
+            % (name, where)))
     if not result:
         result.append(findings.ok(check, 'all %d ZHA filters are enabled'
                                   % len(ZHA_FILTERS_LOST)))
@@ -170,8 +177,8 @@ def _anti_affinity(enabled: list[str]) -> list[Finding]:
     return [findings.error(
         check, '%s is enabled but %s is not: Nova refuses every boot into an '
         'anti-affinity server group ("ServerGroupAntiAffinityFilter not '
-        'configured"), so there is nothing to spread' % (SPREAD_FILTER,
-                                                          ANTI_AFFINITY_FILTER),
+        'configured"), so there is nothing to spread'
+        % (SPREAD_FILTER, ANTI_AFFINITY_FILTER),
         'add %s to [filter_scheduler] enabled_filters: the ZHA filter adds to '
         'it, it does not replace it (it still keeps two members off one LPAR)'
         % ANTI_AFFINITY_FILTER)]

@@ -19,9 +19,9 @@ of the same name in a later one. For a setting read more than once the last
 value wins; an empty value resets it to the default (``Restart=no``).
 """
 
+from collections.abc import Sequence
 import dataclasses
 import os
-from collections.abc import Sequence
 
 ETC_DIR = '/etc/systemd/system'
 VENDOR_SUFFIX = os.path.join('usr', 'lib', 'systemd', 'system')
@@ -114,7 +114,8 @@ def service_setting(unit: str, dirs: Sequence[str], key: str = 'Restart',
     if _is_masked(path):
         return UnitSetting(unit, path, default, None, masked=True)
     value, source = default, None
-    for file in [path] + [p for p in drop_ins(unit, dirs) if not _is_masked(p)]:
+    unmasked = [p for p in drop_ins(unit, dirs) if not _is_masked(p)]
+    for file in [path] + unmasked:
         for assigned in _assignments(file, 'Service', key):
             value, source = (assigned or default), file
     return UnitSetting(unit, path, value, source)

@@ -92,15 +92,17 @@ def _groups_file(check: str, path: str) -> list[Finding]:
     from zha_scheduler.agent import consistency
     if not os.path.exists(path):
         return [findings.error(
-            check, '[zha_agent] consistency_groups_file %s does not exist: the '
-            'agent publishes no consistency group trait' % path,
-            'create it (group name: list of volume WWIDs) or unset the option')]
+            check, '[zha_agent] consistency_groups_file %s does not exist: '
+            'the agent publishes no consistency group trait' % path,
+            'create it (group name: list of volume WWIDs) or unset the '
+            'option')]
     try:
         with open(path, encoding='utf-8') as f:
             consistency.parse_groups(f.read(), path)
     except (OSError, consistency.GroupsFileError) as exc:
         return [findings.error(
-            check, '[zha_agent] consistency_groups_file: %s' % findings.one_line(exc),
+            check, '[zha_agent] consistency_groups_file: %s'
+            % findings.one_line(exc),
             'fix the file: a YAML map of group names to lists of WWIDs')]
     return []
 
@@ -137,7 +139,8 @@ def _fencing(hook: config_files.SafeConf) -> list[Finding]:
     check = 'fencing'
     mode = hook.get(HOOK, 'fencing')
     if mode is None:
-        return [findings.skipped(check, 'fencing is invalid (see hook-config)')]
+        return [findings.skipped(check,
+                                 'fencing is invalid (see hook-config)')]
     if mode == 'none':
         return [findings.warning(
             check, 'fencing = none: zha-evacuate acts only once Nova reports '
@@ -156,13 +159,14 @@ def _fencing(hook: config_files.SafeConf) -> list[Finding]:
     ca_file = hook.get(HOOK, 'hmc_ca_file')
     if ca_file and not os.path.isfile(ca_file):
         return [findings.error(
-            check, '[zha_evacuate] hmc_ca_file %s does not exist: fencing fails '
-            'when a host has already failed' % ca_file,
+            check, '[zha_evacuate] hmc_ca_file %s does not exist: fencing '
+            'fails when a host has already failed' % ca_file,
             'point hmc_ca_file at the CA bundle of the HMC\'s certificate')]
     if hook.get(HOOK, 'hmc_insecure'):
         return [findings.warning(
-            check, 'hmc_insecure = True: the HMC\'s certificate is not verified '
-            'and its credentials can be intercepted',
-            'set hmc_insecure = False and hmc_ca_file to the HMC\'s CA bundle')]
+            check, 'hmc_insecure = True: the HMC\'s certificate is not '
+            'verified and its credentials can be intercepted',
+            'set hmc_insecure = False and hmc_ca_file to the HMC\'s CA '
+            'bundle')]
     return [findings.ok(check, 'fencing = hmc through %s'
                         % hook.get(HOOK, 'hmc_host'))]

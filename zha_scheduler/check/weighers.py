@@ -10,12 +10,12 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""[filter_scheduler] weight_classes: Nova's weighers kept, the ZHA ones loaded."""
+"""[filter_scheduler] weight_classes: Nova's weighers kept, ZHA's loaded."""
 
 from zha_scheduler.check import config_files
 from zha_scheduler.check import findings
-from zha_scheduler.check import loader
 from zha_scheduler.check.findings import Finding
+from zha_scheduler.check import loader
 
 GROUP = 'filter_scheduler'
 NOVA_WEIGHERS = loader.NOVA_WEIGHERS
@@ -46,17 +46,18 @@ def check_weighers(nova: config_files.SafeConf) -> list[Finding]:
         for entry, why in loaded.failures.items()]
     if not result:
         result.append(findings.ok(
-            'weighers-loadable', 'every weight_classes value loads (%d weighers)'
+            'weighers-loadable',
+            'every weight_classes value loads (%d weighers)'
             % len(loaded.classes)))
     if NOVA_WEIGHERS in classes or SOFT_ANTI_AFFINITY_WEIGHER in classes:
         result.append(findings.ok('nova-weighers-kept', 'weight_classes keeps '
                                   'Nova\'s %s' % NOVA_WEIGHERS))
     else:
         result.append(findings.error(
-            'nova-weighers-kept', 'weight_classes lacks %s: Nova refuses every '
-            'boot into a soft-anti-affinity server group ("ServerGroupSoftAnti'
-            'AffinityWeigher not configured") and its capacity weighers are off'
-            % NOVA_WEIGHERS,
+            'nova-weighers-kept', 'weight_classes lacks %s: Nova refuses '
+            'every boot into a soft-anti-affinity server group '
+            '("ServerGroupSoftAntiAffinityWeigher not configured") and its '
+            'capacity weighers are off' % NOVA_WEIGHERS,
             'set weight_classes = %s,%s' % (NOVA_WEIGHERS, ZHA_WEIGHERS)))
     result += _weighers_enabled(nova, classes, loaded)
     return result
@@ -69,7 +70,8 @@ def _weighers_enabled(nova: config_files.SafeConf, classes: list[str],
     for name, (multiplier, lost) in ZHA_WEIGHERS_LOST.items():
         if name not in loaded.classes:
             if ZHA_WEIGHERS not in classes:
-                fix = 'add %s to [filter_scheduler] weight_classes' % ZHA_WEIGHERS
+                fix = ('add %s to [filter_scheduler] weight_classes'
+                       % ZHA_WEIGHERS)
             else:
                 why = loader.plugin_failures('zha_scheduler.weighers').get(
                     name, 'not registered')

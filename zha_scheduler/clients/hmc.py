@@ -12,9 +12,9 @@
 
 """Sessions to the IBM Z HMC through zhmcclient, from ``[zha_evacuate]``."""
 
+from collections.abc import Callable
 import dataclasses
 import os
-from collections.abc import Callable
 from typing import Any
 
 from oslo_config import cfg

@@ -21,8 +21,8 @@ from typing import Any
 
 from oslo_log import log as logging
 
-from zha_scheduler import model
 from zha_scheduler.clients import placement_client
+from zha_scheduler import model
 
 LOG = logging.getLogger(__name__)
 
@@ -83,8 +83,8 @@ def _field(resource: Any, name: str, default: Any = None) -> Any:
 def flavor_from(flavor: Any) -> model.Flavor:
     """A flavor resource, or the flavor a server embeds (2.47+)."""
     return model.Flavor(
-        name=(_field(flavor, 'original_name') or _field(flavor, 'name')
-              or ''),
+        name=(_field(flavor, 'original_name') or _field(flavor, 'name') or
+              ''),
         id=_field(flavor, 'id'), vcpus=int(_field(flavor, 'vcpus') or 0),
         ram=int(_field(flavor, 'ram') or 0),
         disk=int(_field(flavor, 'disk') or 0),

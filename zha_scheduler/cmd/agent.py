@@ -12,11 +12,11 @@
 
 """``zha-trait-agent``: publish this host's ZHA traits in Placement."""
 
+from collections.abc import Sequence
 import json
 import signal
 import sys
 import threading
-from collections.abc import Sequence
 from typing import Any
 
 from keystoneauth1 import exceptions as ks_exc
@@ -61,8 +61,10 @@ def _render_text(report: service.RunReport) -> str:
     lines += ['  %s' % t for t in sorted(report.traits)] or ['  (none)']
     for subsystem in ('cpc', 'network', 'storage', 'consistency_groups'):
         detail = report.details.get(subsystem) or {}
-        summary = (detail.get('reason') or detail.get('state') or
-                   detail.get('error') or '') if isinstance(detail, dict) else ''
+        summary = ''
+        if isinstance(detail, dict):
+            summary = (detail.get('reason') or detail.get('state') or
+                       detail.get('error') or '')
         if summary:
             lines.append('%s: %s' % (subsystem, summary))
     if report.written is not None:

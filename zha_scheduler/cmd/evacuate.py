@@ -18,20 +18,18 @@ doing anything (host up and not fenced, mass-failure brake, another run holds
 the host's lock).
 """
 
+from collections.abc import Sequence
 import signal
 import sys
 import threading
-from collections.abc import Sequence
 from typing import Any
 
 from oslo_config import cfg
 from oslo_log import log as logging
 
-from zha_scheduler.clients import auth
 from zha_scheduler.conf import evacuate as evacuate_conf
 from zha_scheduler.evacuate import brake
 from zha_scheduler.evacuate import factory
-from zha_scheduler.evacuate import fencing
 from zha_scheduler.evacuate import hook
 from zha_scheduler.evacuate import lock
 from zha_scheduler.evacuate import watch
@@ -67,7 +65,8 @@ def _build_conf(argv: Sequence[str]) -> cfg.ConfigOpts:
 
 def _stop_on_signals(stop: threading.Event) -> None:
     def handler(signum: int, frame: Any) -> None:
-        LOG.info('Received signal %d; stopping after the current poll.', signum)
+        LOG.info('Received signal %d; stopping after the current poll.',
+                 signum)
         stop.set()
     signal.signal(signal.SIGTERM, handler)
     signal.signal(signal.SIGINT, handler)
@@ -111,8 +110,7 @@ def main(argv: Sequence[str] | None = None, conn: Any = None,
     logging.setup(conf, 'zha-evacuate')
     try:
         evacuation = factory.hook_from_conf(conf, conn=conn, fencer=fencer)
-    except (ValueError, OSError, cfg.Error, auth.CredentialsError,
-            fencing.FencingError) as exc:
+    except (factory.ConfigError, ValueError, OSError, cfg.Error) as exc:
         print('zha-evacuate: configuration error: %s' % exc, file=sys.stderr)
         return EXIT_USAGE
     return run(conf, evacuation)

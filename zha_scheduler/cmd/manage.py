@@ -13,9 +13,9 @@
 """``zha-scheduler``: operator tool of zha-scheduler."""
 
 import argparse
+from collections.abc import Sequence
 import importlib
 import sys
-from collections.abc import Sequence
 
 # Subcommand modules under zha_scheduler.cmd.commands, in --help order.
 COMMANDS = ('demo', 'check', 'snapshot', 'explain', 'audit', 'capacity')

@@ -23,9 +23,9 @@ def _group() -> cfg.OptGroup:
     return cfg.OptGroup(
         name='zha_agent',
         title='ZHA host agent options',
-        help=('Options for zha-trait-agent, which probes an IBM Z KVM host and '
-              'publishes its topology and redundancy as CUSTOM_ZHA_* traits on '
-              'its compute node resource provider in Placement.'))
+        help=('Options for zha-trait-agent, which probes an IBM Z KVM host '
+              'and publishes its topology and redundancy as CUSTOM_ZHA_* '
+              'traits on its compute node resource provider in Placement.'))
 
 
 #: For the sample generator; each ConfigOpts registers a group of its own,
@@ -83,7 +83,7 @@ When it cannot run, the agent reads the maps from sysfs instead.
 """),
     cfg.StrOpt('consistency_groups_file',
         help="""
-YAML file mapping storage consistency group names to the WWIDs of their volumes.
+YAML file mapping storage consistency group names to their volumes' WWIDs.
 
 A group's trait ``CUSTOM_ZHA_CG_<NAME>`` is published when every WWID of the
 group is present on this host over redundant paths.

@@ -23,9 +23,10 @@ def _group() -> cfg.OptGroup:
     return cfg.OptGroup(
         name='zha_evacuate',
         title='ZHA evacuation hook options',
-        help=('Options for zha-evacuate, which restarts the instances of a failed '
-              'IBM Z LPAR (compute host) on its standby partition through the '
-              'Nova API, after fencing the LPAR through the HMC when configured.'))
+        help=('Options for zha-evacuate, which restarts the instances of a '
+              'failed IBM Z LPAR (compute host) on its standby partition '
+              'through the Nova API, after fencing the LPAR through the HMC '
+              'when configured.'))
 
 
 #: For the sample generator; each ConfigOpts registers a group of its own,

@@ -10,7 +10,7 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""keystoneauth options of a service the ZHA tools talk to, as Nova has them."""
+"""keystoneauth options of a service the ZHA tools talk to, as in Nova."""
 
 from keystoneauth1 import loading as ks_loading
 from oslo_config import cfg

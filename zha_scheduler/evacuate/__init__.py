@@ -10,4 +10,4 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Evacuation hook: restart a failed LPAR's instances on its standby partner."""
+"""Evacuation hook: restart a failed LPAR's guests on its standby partner."""

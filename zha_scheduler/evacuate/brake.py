@@ -19,7 +19,8 @@ class BrakeEngaged(Exception):
     """Too many nova-compute services are down to trust host failures."""
 
 
-def check(services: list[nova_client.Service], max_down_fraction: float) -> None:
+def check(services: list[nova_client.Service],
+          max_down_fraction: float) -> None:
     """:raises BrakeEngaged: when more than the fraction is down."""
     if not services:
         return
@@ -27,8 +28,9 @@ def check(services: list[nova_client.Service], max_down_fraction: float) -> None
     fraction = len(down) / len(services)
     if fraction > max_down_fraction:
         raise BrakeEngaged(
-            '%d of %d nova-compute services are down (%.0f%% > max_down_fraction '
-            '%.0f%%): more likely a network or control plane failure than host '
-            'failures; refusing to evacuate. Down: %s' % (
-                len(down), len(services), fraction * 100, max_down_fraction * 100,
-                ', '.join(down)))
+            '%d of %d nova-compute services are down (%.0f%% > '
+            'max_down_fraction %.0f%%): more likely a network or control '
+            'plane failure than host failures; refusing to evacuate. '
+            'Down: %s' % (
+                len(down), len(services), fraction * 100,
+                max_down_fraction * 100, ', '.join(down)))

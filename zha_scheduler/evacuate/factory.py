@@ -10,7 +10,7 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Build the hook from configuration: Connection, fencer, partners, topology."""
+"""Build the hook from config: Connection, fencer, partners, topology."""
 
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -18,15 +18,19 @@ from typing import Any
 from oslo_config import cfg
 from oslo_log import log as logging
 
-from zha_scheduler import placement
-from zha_scheduler import topology
 from zha_scheduler.clients import auth
 from zha_scheduler.clients import nova_client
 from zha_scheduler.clients import topology_files
 from zha_scheduler.conf import evacuate as evacuate_conf
 from zha_scheduler.evacuate import hook
+from zha_scheduler import placement
+from zha_scheduler import topology
 
 LOG = logging.getLogger(__name__)
+
+
+class ConfigError(Exception):
+    """The hook's configuration cannot work; the message says what to fix."""
 
 
 def connection_from_conf(conf: cfg.ConfigOpts) -> Any:
@@ -53,28 +57,38 @@ def profiles_reader(client: nova_client.NovaClient
 
 
 def hook_from_conf(conf: cfg.ConfigOpts, conn: Any = None,
-                   fencer: Any = None, session_factory: Any = None) -> hook.Hook:
-    """Build the hook; the fencer comes from [zha_evacuate] fencing unless given.
+                   fencer: Any = None,
+                   session_factory: Any = None) -> hook.Hook:
+    """Build the hook; the fencer comes from [zha_evacuate] fencing if None.
 
     With ``fencing = none`` the hook gets no fencer and evacuates only hosts
     whose service Nova reports down. ``session_factory`` opens the HMC
     session of ``fencing = hmc`` (tests pass a faked HMC's).
 
-    :raises auth.CredentialsError: [nova] cannot authenticate.
-    :raises topology_files.TopologyFileError: a bad partners_file.
-    :raises fencing.FencingError: ``fencing = hmc`` is misconfigured.
+    :raises ConfigError: [nova] cannot authenticate, the partners file is
+        bad or ``fencing = hmc`` is misconfigured.
     """
     group = conf.zha_evacuate
     if fencer is None and group.fencing != 'none':
         # Imported late: zhmcclient is needed only when fencing is on.
         from zha_scheduler.evacuate import fencing
-        fencer = fencing.fencer_from_conf(conf, session_factory=session_factory)
-    client = nova_client.NovaClient(
-        conn if conn is not None else connection_from_conf(conf))
+        try:
+            fencer = fencing.fencer_from_conf(
+                conf, session_factory=session_factory)
+        except fencing.FencingError as exc:
+            raise ConfigError(str(exc)) from None
+    try:
+        partners = topology_files.load_partners(group.partners_file)
+        client = nova_client.NovaClient(
+            conn if conn is not None else connection_from_conf(conf))
+    except (topology_files.TopologyFileError,
+            auth.CredentialsError) as exc:
+        raise ConfigError(str(exc)) from None
     return hook.Hook(
         client, fencer, coordination_url=group.coordination_url,
-        state_dir=group.state_dir,
-        partners=topology_files.load_partners(group.partners_file),
-        max_parallel=group.max_parallel, instance_timeout=group.instance_timeout,
-        poll_interval=group.poll_interval, max_down_fraction=group.max_down_fraction,
+        state_dir=group.state_dir, partners=partners,
+        max_parallel=group.max_parallel,
+        instance_timeout=group.instance_timeout,
+        poll_interval=group.poll_interval,
+        max_down_fraction=group.max_down_fraction,
         profiles=profiles_reader(client))

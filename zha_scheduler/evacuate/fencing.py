@@ -10,7 +10,7 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Fencing of a failed compute host's LPAR through the IBM Z HMC (zhmcclient)."""
+"""Fencing a failed compute host's LPAR through the IBM Z HMC (zhmcclient)."""
 
 import abc
 import time
@@ -30,6 +30,7 @@ GROUP = 'zha_evacuate'
 # LPAR (classic mode) and partition (DPM mode) statuses that mean "fenced".
 LPAR_FENCED = 'not-activated'
 PARTITION_FENCED = 'stopped'
+
 
 class FencingError(Exception):
     """The host could not be fenced (or fencing is misconfigured)."""
@@ -61,7 +62,7 @@ class NoFencer(Fencer):
 
 
 class HmcFencer(Fencer):
-    """Fencer of ``fencing = hmc``: deactivates the LPAR or stops the partition."""
+    """Fencer of ``fencing = hmc``: deactivates LPARs or stops partitions."""
 
     def __init__(self, conf: cfg.ConfigOpts,
                  session_factory: hmc.SessionFactory | None = None,
@@ -178,8 +179,9 @@ class HmcFencer(Fencer):
                 'status_after': after}
 
 
-def fencer_from_conf(conf: cfg.ConfigOpts,
-                     session_factory: hmc.SessionFactory | None = None) -> Fencer:
+def fencer_from_conf(
+        conf: cfg.ConfigOpts,
+        session_factory: hmc.SessionFactory | None = None) -> Fencer:
     """Build the fencer selected by ``[zha_evacuate] fencing``.
 
     :param conf: configuration with the [zha_evacuate] options registered.

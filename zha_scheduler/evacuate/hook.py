@@ -10,7 +10,7 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""The evacuation of one failed host: lock, check, fence, plan, evacuate, report."""
+"""Evacuating one failed host: lock, check, fence, plan, evacuate, report."""
 
 import concurrent.futures
 import time
@@ -20,14 +20,14 @@ from typing import Any
 
 from oslo_log import log as logging
 
-from zha_scheduler import model
-from zha_scheduler import topology
 from zha_scheduler.clients import nova_client
 from zha_scheduler.evacuate import brake
 from zha_scheduler.evacuate import lock
 from zha_scheduler.evacuate import plan
 from zha_scheduler.evacuate import progress
 from zha_scheduler.evacuate import report
+from zha_scheduler import model
+from zha_scheduler import topology
 
 LOG = logging.getLogger(__name__)
 EVACUABLE = ('ACTIVE', 'SHUTOFF', 'ERROR')
@@ -45,7 +45,8 @@ class Hook:
                  partners: Mapping[str, str] | None = None,
                  max_parallel: int = 3, instance_timeout: float = 300,
                  poll_interval: float = 2.0, max_down_fraction: float = 0.5,
-                 profiles: Callable[[], Mapping[str, topology.HostProfile]] | None = None
+                 profiles: Callable[
+                     [], Mapping[str, topology.HostProfile]] | None = None
                  ) -> None:
         self.nova = client
         self.fencer = fencer
@@ -85,8 +86,9 @@ class Hook:
             rep.fenced = self.fencer.fence(host)
         if service.up and rep.fenced is None and not (dry_run and self.fencer):
             raise HookRefused(
-                'the nova-compute service of %s is up and the host was not fenced: '
-                'refusing to evacuate a host that may still run its guests' % host)
+                'the nova-compute service of %s is up and the host was not '
+                'fenced: refusing to evacuate a host that may still run its '
+                'guests' % host)
         store = progress.ProgressStore(self.state_dir, host)
         if not dry_run:
             store.start_run(run_id)
@@ -97,13 +99,15 @@ class Hook:
         if dry_run:
             for inst in planned.instances:
                 rep.instances.append(report.InstanceResult(
-                    inst.uuid, inst.name, host, targets[inst.uuid], inst.status, 'planned'))
+                    inst.uuid, inst.name, host, targets[inst.uuid],
+                    inst.status, 'planned'))
         else:
             self._evacuate_all(host, planned.instances, targets, store, rep)
-            self.nova.set_service(service, progress.done_reason(run_id, len(rep.failed)))
+            self.nova.set_service(
+                service, progress.done_reason(run_id, len(rep.failed)))
         rep.seconds = time.monotonic() - started
-        LOG.info('Run %s on %s: %d instance(s), %d failed, %.1f s.', run_id, host,
-                 len(rep.instances), len(rep.failed), rep.seconds)
+        LOG.info('Run %s on %s: %d instance(s), %d failed, %.1f s.', run_id,
+                 host, len(rep.instances), len(rep.failed), rep.seconds)
         return rep
 
     def _plan(self, host: str, services: list[nova_client.Service],
@@ -114,25 +118,30 @@ class Hook:
             # Done is recorded only once the instance is seen elsewhere: one
             # listed on the host again came back (failback) and failed again.
             if store.done(inst.uuid):
-                LOG.info('%(name)s (%(id)s) was evacuated by run %(run)s and is '
-                         'back on %(host)s: evacuating it again.',
+                run_id = store.data['instances'][inst.uuid].get('run_id')
+                LOG.info('%(name)s (%(id)s) was evacuated by run %(run)s and '
+                         'is back on %(host)s: evacuating it again.',
                          {'name': inst.name, 'id': inst.uuid, 'host': host,
-                          'run': store.data['instances'][inst.uuid].get('run_id')})
+                          'run': run_id})
         listed = {inst.uuid for inst in todo}
         for instance_id, entry in store.data['instances'].items():
-            if entry.get('state') == progress.DONE and instance_id not in listed:
+            if (entry.get('state') == progress.DONE and
+                    instance_id not in listed):
                 rep.instances.append(report.InstanceResult(
-                    instance_id, entry.get('name', ''), host, entry.get('target'),
-                    outcome='skipped', reason='evacuated by run %s' % entry.get('run_id')))
-        usable = {s.host for s in services if s.up and not s.disabled and s.host != host}
+                    instance_id, entry.get('name', ''), host,
+                    entry.get('target'), outcome='skipped',
+                    reason='evacuated by run %s' % entry.get('run_id')))
+        usable = {s.host for s in services
+                  if s.up and not s.disabled and s.host != host}
         profiles = self.profiles() if host not in self.partners else {}
         target, why = plan.choose_target(host, self.partners, profiles, usable)
         ordered = plan.order(todo)
         room = self._room(target) if target else None
         targets, missing = plan.assign(ordered, target, room)
         if missing:
-            LOG.warning('Not everything fits on %s (missing %s): the rest goes '
-                        "where Nova's scheduler finds room.", target, missing)
+            LOG.warning('Not everything fits on %s (missing %s): the rest '
+                        "goes where Nova's scheduler finds room.", target,
+                        missing)
         return plan.Plan(host, target, why, ordered, missing), targets
 
     def _room(self, target: str) -> model.Room | None:
@@ -148,27 +157,33 @@ class Hook:
 
     def _evacuate_all(self, host: str, instances: list[model.Instance],
                       targets: Mapping[str, str | None],
-                      store: progress.ProgressStore, rep: report.Report) -> None:
+                      store: progress.ProgressStore,
+                      rep: report.Report) -> None:
         with concurrent.futures.ThreadPoolExecutor(self.max_parallel) as pool:
-            futures = [pool.submit(self._evacuate_one, host, inst, targets[inst.uuid],
-                                   store, rep.run_id) for inst in instances]
+            futures = [pool.submit(self._evacuate_one, host, inst,
+                                   targets[inst.uuid], store, rep.run_id)
+                       for inst in instances]
             for future in futures:
                 rep.instances.append(future.result())
 
-    def _evacuate_one(self, host: str, inst: model.Instance, target: str | None,
-                      store: progress.ProgressStore, run_id: str
-                      ) -> report.InstanceResult:
-        result = report.InstanceResult(inst.uuid, inst.name, host, target, inst.status)
+    def _evacuate_one(self, host: str, inst: model.Instance,
+                      target: str | None, store: progress.ProgressStore,
+                      run_id: str) -> report.InstanceResult:
+        result = report.InstanceResult(inst.uuid, inst.name, host, target,
+                                       inst.status)
         started = time.monotonic()
         try:
             if inst.task_state is None:
                 if inst.status not in EVACUABLE:
-                    raise nova_client.NovaError('cannot evacuate an instance in status %s'
-                                         % inst.status)
-                LOG.info('Evacuating %s (%s) from %s to %s.', inst.uuid, inst.status,
-                         host, target or "the scheduler's choice")
+                    raise nova_client.NovaError(
+                        'cannot evacuate an instance in status %s'
+                        % inst.status)
+                LOG.info('Evacuating %s (%s) from %s to %s.', inst.uuid,
+                         inst.status, host,
+                         target or "the scheduler's choice")
                 try:
-                    final = self._request_and_wait(host, inst, target, store, run_id)
+                    final = self._request_and_wait(host, inst, target, store,
+                                                   run_id)
                 except nova_client.EvacuationFailed as exc:
                     # Not on a timeout or ERROR: that instance may have moved.
                     if target is None:
@@ -176,32 +191,34 @@ class Hook:
                     # E.g. the group's spreading policy forbids the standby
                     # for this one: the instance is still on the failed host,
                     # so asking the scheduler is not a second evacuation.
-                    LOG.warning('%s cannot go to %s (%s); letting the scheduler '
-                                'choose.', inst.uuid, target, exc)
+                    LOG.warning('%s cannot go to %s (%s); letting the '
+                                'scheduler choose.', inst.uuid, target, exc)
                     result.reason = '%s refused: %s' % (target, str(exc)[:200])
-                    final = self._request_and_wait(host, inst, None, store, run_id)
+                    final = self._request_and_wait(host, inst, None, store,
+                                                   run_id)
             else:
-                LOG.info('%s is already %s: waiting for it, not evacuating it again.',
-                         inst.uuid, inst.task_state)
+                LOG.info('%s is already %s: waiting for it, not evacuating '
+                         'it again.', inst.uuid, inst.task_state)
                 failed_before = {m.id for m in self._evacuations(inst.uuid)
                                  if m.failed}
                 final = self._wait(host, inst.uuid, failed_before)
         except nova_client.NovaError as exc:
             result.outcome, result.reason = 'failed', str(exc)
-            store.record(inst.uuid, progress.FAILED, name=inst.name, target=target,
-                         run_id=run_id, error=str(exc))
+            store.record(inst.uuid, progress.FAILED, name=inst.name,
+                         target=target, run_id=run_id, error=str(exc))
         else:
-            result.outcome, result.target, result.status = ('evacuated', final.host,
-                                                            final.status)
-            store.record(inst.uuid, progress.DONE, name=inst.name, target=final.host,
-                         run_id=run_id)
+            result.outcome, result.target, result.status = (
+                'evacuated', final.host, final.status)
+            store.record(inst.uuid, progress.DONE, name=inst.name,
+                         target=final.host, run_id=run_id)
         result.seconds = time.monotonic() - started
         return result
 
-    def _request_and_wait(self, host: str, inst: model.Instance, target: str | None,
-                          store: progress.ProgressStore, run_id: str) -> model.Instance:
-        store.record(inst.uuid, progress.REQUESTED, name=inst.name, target=target,
-                     run_id=run_id)
+    def _request_and_wait(self, host: str, inst: model.Instance,
+                          target: str | None, store: progress.ProgressStore,
+                          run_id: str) -> model.Instance:
+        store.record(inst.uuid, progress.REQUESTED, name=inst.name,
+                     target=target, run_id=run_id)
         earlier = {m.id for m in self._evacuations(inst.uuid)}
         self.nova.evacuate(inst.uuid, target)
         return self._wait(host, inst.uuid, earlier)
@@ -217,7 +234,8 @@ class Hook:
 
         :param earlier: evacuation migrations of the instance before the
             request (None: any failed one counts).
-        :raises nova_client.NovaError: on ERROR, on a failed evacuation, on timeout.
+        :raises nova_client.NovaError: on ERROR, on a failed evacuation, on
+            timeout.
         """
         deadline = time.monotonic() + self.instance_timeout
         while True:
@@ -226,7 +244,8 @@ class Hook:
                 if inst.host != host and inst.status in ('ACTIVE', 'SHUTOFF'):
                     return inst
                 if inst.host != host and inst.status == 'ERROR':
-                    raise nova_client.NovaError('instance went to ERROR on %s' % inst.host)
+                    raise nova_client.NovaError('instance went to ERROR on %s'
+                                                % inst.host)
                 if inst.host == host:
                     # E.g. NoValidHost in the conductor (the instance goes to
                     # ERROR there) or a failed claim on the destination.
@@ -237,6 +256,7 @@ class Hook:
                             'evacuation failed: still on %s (migration %s)'
                             % (host, failed[0]))
             if time.monotonic() >= deadline:
-                raise nova_client.NovaError('not rebuilt after %s s (task %s, status %s)' % (
-                    self.instance_timeout, inst.task_state, inst.status))
+                raise nova_client.NovaError(
+                    'not rebuilt after %s s (task %s, status %s)' % (
+                        self.instance_timeout, inst.task_state, inst.status))
             time.sleep(self.poll_interval)

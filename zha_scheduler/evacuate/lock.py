@@ -12,9 +12,9 @@
 
 """One evacuation per host at a time: a tooz lock per host."""
 
+from collections.abc import Iterator
 import contextlib
 import uuid
-from collections.abc import Iterator
 
 from oslo_log import log as logging
 from tooz import coordination

@@ -12,8 +12,8 @@
 
 """Plan an evacuation: target host, capacity check and instance order."""
 
-import dataclasses
 from collections.abc import Mapping
+import dataclasses
 from typing import Any
 
 from oslo_log import log as logging
@@ -43,7 +43,7 @@ class Plan:
 
 
 def priority(instance: model.Instance) -> int:
-    """``zha:priority`` (integer, higher first); ``HA_Enabled=True`` counts 1."""
+    """``zha:priority`` (int, higher first); ``HA_Enabled=True`` counts 1."""
     try:
         value = int(instance.metadata.get('zha:priority', 0))
     except ValueError:
@@ -55,7 +55,9 @@ def priority(instance: model.Instance) -> int:
 
 def order(instances: list[model.Instance]) -> list[model.Instance]:
     """Highest priority first, then ACTIVE before the others, then by name."""
-    return sorted(instances, key=lambda i: (-priority(i), i.status != 'ACTIVE', i.name))
+    return sorted(
+        instances,
+        key=lambda i: (-priority(i), i.status != 'ACTIVE', i.name))
 
 
 def choose_target(host: str, partners: Mapping[str, str],
@@ -71,7 +73,8 @@ def choose_target(host: str, partners: Mapping[str, str],
     if partner:
         if partner in usable:
             return partner, 'standby partner from partners_file'
-        LOG.warning('Standby partner %s of %s is not up and enabled.', partner, host)
+        LOG.warning('Standby partner %s of %s is not up and enabled.',
+                    partner, host)
     failed = profiles.get(host, topology.UNKNOWN)
     candidates = sorted(
         name for name, p in profiles.items()

@@ -55,7 +55,8 @@ class ProgressStore:
 
     def save(self) -> None:
         os.makedirs(self.state_dir, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=self.state_dir, prefix='.%s.' % self.host)
+        fd, tmp = tempfile.mkstemp(dir=self.state_dir,
+                                   prefix='.%s.' % self.host)
         try:
             with os.fdopen(fd, 'w', encoding='utf-8') as f:
                 json.dump(self.data, f, indent=2, sort_keys=True)

@@ -10,7 +10,7 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""The final report of an evacuation: what moved where, what failed, timings."""
+"""An evacuation's final report: what moved where, what failed, timings."""
 
 import dataclasses
 import json
@@ -56,23 +56,27 @@ class Report:
         return json.dumps(self.to_dict(), indent=2, sort_keys=True)
 
     def to_table(self) -> str:
-        header = ('INSTANCE', 'NAME', 'FROM', 'TO', 'STATUS', 'OUTCOME', 'SECONDS',
-                  'REASON')
+        header = ('INSTANCE', 'NAME', 'FROM', 'TO', 'STATUS', 'OUTCOME',
+                  'SECONDS', 'REASON')
         rows = [header] + [
-            (r.id, r.name, r.source, r.target or '-', r.status or '-', r.outcome,
-             '%.1f' % r.seconds, r.reason) for r in self.instances]
-        widths = [max(len(str(row[c])) for row in rows) for c in range(len(header))]
-        lines = ['  '.join(str(v).ljust(w) for v, w in zip(row, widths, strict=True))
-                 .rstrip() for row in rows]
+            (r.id, r.name, r.source, r.target or '-', r.status or '-',
+             r.outcome, '%.1f' % r.seconds, r.reason) for r in self.instances]
+        widths = [max(len(str(row[c])) for row in rows)
+                  for c in range(len(header))]
+        lines = ['  '.join(str(v).ljust(w)
+                           for v, w in zip(row, widths, strict=True)).rstrip()
+                 for row in rows]
         title = '%s %s: %d instance(s), %d failed, %.1f s%s' % (
             'Plan for' if self.dry_run else 'Evacuation of', self.host,
             len(self.instances), len(self.failed), self.seconds,
             '' if not self.fenced else ' (fenced)')
         extra = []
         if self.plan:
-            extra.append('target: %s (%s)' % (self.plan['target'] or 'scheduler',
+            target = self.plan['target'] or 'scheduler'
+            extra.append('target: %s (%s)' % (target,
                                               self.plan['target_reason']))
             if self.plan.get('shortfall'):
-                extra.append('does not fit on the target, missing: %s' % ', '.join(
-                    '%s %d' % kv for kv in sorted(self.plan['shortfall'].items())))
+                shortfall = sorted(self.plan['shortfall'].items())
+                extra.append('does not fit on the target, missing: %s'
+                             % ', '.join('%s %d' % kv for kv in shortfall))
         return '\n'.join([title] + extra + lines)

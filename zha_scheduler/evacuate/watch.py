@@ -10,11 +10,11 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Watch mode: evacuate hosts whose nova-compute stays down past a grace period."""
+"""Watch mode: evacuate hosts with nova-compute down past a grace period."""
 
+from collections.abc import Callable
 import threading
 import time
-from collections.abc import Callable
 
 from oslo_log import log as logging
 
@@ -68,8 +68,8 @@ class Watcher:
             except (brake.BrakeEngaged, hook.HookRefused) as exc:
                 LOG.error('Not evacuating %s: %s', host, exc)
             except Exception:
-                LOG.exception('Evacuation of %s failed; retrying at the next poll.',
-                              host)
+                LOG.exception('Evacuation of %s failed; retrying at the next '
+                              'poll.', host)
             else:
                 LOG.info('Evacuated %s: %d instance(s), %d failed.', host,
                          len(rep.instances), len(rep.failed))

@@ -67,7 +67,8 @@ class ZhaFailureDomainFilter(filters.BaseHostFilter):
             # anti-affinity filter judges a named host: against the group.
             eligible |= counts.view.domains(level)
         rule = spread.spread_rule(
-            [counts.domain_counts[d] for d in eligible], skew, counts.remaining)
+            [counts.domain_counts[d] for d in eligible], skew,
+            counts.remaining)
         passing = []
         for host in hosts:
             domain = domains[host]

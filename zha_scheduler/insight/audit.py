@@ -24,16 +24,17 @@ import collections
 import dataclasses
 from typing import Any
 
+from zha_scheduler.insight import snapshot
 from zha_scheduler import model
 from zha_scheduler import spread
 from zha_scheduler import topology
-from zha_scheduler.insight import snapshot
 
 ANTI_AFFINITY = 'anti-affinity'
 SOFT_ANTI_AFFINITY = 'soft-anti-affinity'
 AFFINITY = 'affinity'
 SPREADING = (ANTI_AFFINITY, SOFT_ANTI_AFFINITY)
-# disabled_reason prefix of the evacuation hook (zha_scheduler.evacuate.progress).
+# disabled_reason prefix of the evacuation hook
+# (zha_scheduler.evacuate.progress).
 _HOOK_REASON = 'zha-evacuate:'
 
 
@@ -44,7 +45,7 @@ class Violation:
     kind: str          # host, lpar, cpc, site, degraded or standby
     detail: str
     members: list[str]
-    advisory: bool = False   # soft-anti-affinity: Nova promises best effort only
+    advisory: bool = False   # soft-anti-affinity: Nova's best effort only
 
 
 @dataclasses.dataclass
@@ -84,7 +85,8 @@ class AuditReport:
 
     @property
     def violations(self) -> int:
-        return sum(1 for g in self.groups for v in g.violations if not v.advisory)
+        return sum(1 for g in self.groups for v in g.violations
+                   if not v.advisory)
 
     @property
     def moves(self) -> list[Move]:
@@ -107,15 +109,18 @@ class _Cloud:
         self.instances = snap.instances_by_uuid()
         # Domains that hold primaries: the skew is measured over them even
         # while their hosts are disabled, which must not hide a broken group.
-        self.eligible = {d for h in snap.hosts if not self.profiles[h.name].standby
-                         and (d := self.domain(h.name)) is not None}
+        self.eligible = {d for h in snap.hosts
+                         if not self.profiles[h.name].standby and
+                         (d := self.domain(h.name)) is not None}
         # Domains a member can move to now: a usable primary host is there.
         self.usable = {d for h in snap.hosts
-                       if h.service_up and not h.service_disabled
-                       and not self.profiles[h.name].standby
-                       and (d := self.domain(h.name)) is not None}
-        self.recovery = any(not h.service_up or (h.disabled_reason or '').startswith(
-            _HOOK_REASON) for h in snap.hosts)
+                       if h.service_up and not h.service_disabled and
+                       not self.profiles[h.name].standby and
+                       (d := self.domain(h.name)) is not None}
+        self.recovery = any(
+            not h.service_up or
+            (h.disabled_reason or '').startswith(_HOOK_REASON)
+            for h in snap.hosts)
 
     def domain(self, host: str) -> str | None:
         if self.level == topology.LPAR:
@@ -152,7 +157,8 @@ def audit(snap: snapshot.Snapshot, level: str, max_skew: int,
                        recovery_in_progress=cloud.recovery, groups=found)
 
 
-def _audit_group(cloud: _Cloud, group: model.Group, max_skew: int) -> GroupAudit:
+def _audit_group(cloud: _Cloud, group: model.Group,
+                 max_skew: int) -> GroupAudit:
     members = snapshot.placed(snapshot.members_of(group, cloud.instances))
     where = {m.uuid: m.host for m in members if m.host}
     violations: list[Violation] = []
@@ -173,30 +179,37 @@ def _audit_group(cloud: _Cloud, group: model.Group, max_skew: int) -> GroupAudit
             violations.append(Violation(
                 'host', '%s hold more than %d member(s) each' % (
                     _counts_text(crowded), per_host),
-                sorted(u for u, h in where.items() if h in crowded), advisory=soft))
+                sorted(u for u, h in where.items() if h in crowded),
+                advisory=soft))
         skew, counts = _skew(cloud, [cloud.domain(h) for h in where.values()])
         if skew > max_skew:
             violations.append(Violation(
                 cloud.level, '%s skew %d exceeds max_skew %d (%s)' % (
-                    cloud.level, skew, max_skew, _counts_text(counts, cloud.eligible)),
+                    cloud.level, skew, max_skew,
+                    _counts_text(counts, cloud.eligible)),
                 sorted(where), advisory=soft))
         if violations:
             moves = _repair(cloud, group, dict(where), per_host, max_skew)
     counts = collections.Counter(d for h in where.values()
                                  if (d := cloud.domain(h)) is not None)
     return GroupAudit(uuid=group.uuid, name=group.name, policy=group.policy,
-                      members=len(members), counts=dict(sorted(counts.items())),
+                      members=len(members),
+                      counts=dict(sorted(counts.items())),
                       violations=violations, moves=moves)
 
 
-def _health_violations(cloud: _Cloud, where: dict[str, str], soft: bool) -> list[Violation]:
+def _health_violations(cloud: _Cloud, where: dict[str, str],
+                       soft: bool) -> list[Violation]:
     found = []
     for kind in ('degraded', 'standby'):
-        bad = sorted(u for u, h in where.items() if cloud.health_problem(h) == kind)
+        bad = sorted(u for u, h in where.items()
+                     if cloud.health_problem(h) == kind)
         if bad:
             hosts = sorted({where[u] for u in bad})
-            detail = ('on a host whose network or storage is degraded' if kind == 'degraded'
-                      else 'on a standby partition while no recovery is in progress')
+            detail = ('on a host whose network or storage is degraded'
+                      if kind == 'degraded' else
+                      'on a standby partition while no recovery is in '
+                      'progress')
             found.append(Violation(kind, '%d member(s) %s: %s' % (
                 len(bad), detail, ', '.join(hosts)), bad, advisory=soft))
     return found
@@ -224,20 +237,23 @@ def _repair(cloud: _Cloud, group: model.Group, where: dict[str, str],
     moves: list[Move] = []
 
     def move(uuid: str, reason: str, leave_domain: bool = True) -> None:
-        counts = collections.Counter(d for u, d in domain.items() if d and u != uuid)
+        counts = collections.Counter(d for u, d in domain.items()
+                                     if d and u != uuid)
         avoid = {domain[uuid] or ''} if leave_domain else set()
         towards = min(sorted(cloud.usable - avoid),
                       key=lambda d: counts.get(d, 0), default=None)
-        moves.append(Move(uuid, cloud.instances[uuid].name, group.uuid, where[uuid],
-                          reason, towards))
+        moves.append(Move(uuid, cloud.instances[uuid].name, group.uuid,
+                          where[uuid], reason, towards))
         domain[uuid], host[uuid] = towards, None
 
     for uuid in sorted(where):
         problem = cloud.health_problem(where[uuid])
         if problem:
             move(uuid, 'on a %s host' % problem, leave_domain=False)
-    for shared, count in sorted(collections.Counter(h for h in host.values() if h).items()):
-        for uuid in sorted(u for u, h in host.items() if h == shared)[per_host:count]:
+    occupancy = collections.Counter(h for h in host.values() if h)
+    for shared, count in sorted(occupancy.items()):
+        sharing = sorted(u for u, h in host.items() if h == shared)
+        for uuid in sharing[per_host:count]:
             move(uuid, 'shares host %s with another member' % shared)
     for _ in range(len(where)):
         skew, counts = _skew(cloud, list(domain.values()))
@@ -245,7 +261,8 @@ def _repair(cloud: _Cloud, group: model.Group, where: dict[str, str],
             break
         fullest = max(sorted(counts), key=lambda d: counts[d])
         uuid = sorted(u for u, d in domain.items() if d == fullest)[0]
-        move(uuid, '%s %s holds %d members' % (cloud.level, fullest, counts[fullest]))
+        move(uuid, '%s %s holds %d members' % (cloud.level, fullest,
+                                               counts[fullest]))
     return moves
 
 

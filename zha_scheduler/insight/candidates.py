@@ -20,12 +20,11 @@ Placement for an ordinary boot: resources (with ``resources:`` overrides),
 ``COMPUTE_STATUS_DISABLED`` trait of disabled computes.
 """
 
-import dataclasses
 from collections.abc import Mapping
+import dataclasses
 from typing import Any
 
 from zha_scheduler import model
-from zha_scheduler.insight import snapshot
 
 REQUIRED = 'required'
 FORBIDDEN = 'forbidden'
@@ -41,7 +40,9 @@ class PlacementQuery:
     forbidden: set[str]
 
     def __str__(self) -> str:
-        parts = ['resources=' + ','.join('%s:%d' % kv for kv in sorted(self.resources.items()))]
+        resources = ','.join('%s:%d' % kv
+                             for kv in sorted(self.resources.items()))
+        parts = ['resources=' + resources]
         if self.required:
             parts.append('required=' + ','.join(sorted(self.required)))
         if self.forbidden:
@@ -49,8 +50,9 @@ class PlacementQuery:
         return ' '.join(parts)
 
 
-def query(flavor: model.Flavor, image_properties: Mapping[str, Any]) -> PlacementQuery:
-    """The unnumbered request group of a flavor and image, as Nova builds it."""
+def query(flavor: model.Flavor,
+          image_properties: Mapping[str, Any]) -> PlacementQuery:
+    """The unnumbered request group of a flavor and image, as Nova makes it."""
     resources = dict(flavor.resources)
     required: set[str] = set()
     forbidden = {DISABLED_TRAIT}
@@ -76,9 +78,11 @@ def rejection(host: model.Host, asked: PlacementQuery) -> str | None:
         if inventory is None:
             reasons.append('has no %s inventory' % rc)
         elif inventory.max_unit is not None and amount > inventory.max_unit:
-            reasons.append('%s %d exceeds max_unit %d' % (rc, amount, inventory.max_unit))
+            reasons.append('%s %d exceeds max_unit %d'
+                           % (rc, amount, inventory.max_unit))
         elif host.free(rc) < amount:
-            reasons.append('not enough %s (%d requested, %d free)' % (rc, amount, host.free(rc)))
+            reasons.append('not enough %s (%d requested, %d free)'
+                           % (rc, amount, host.free(rc)))
     traits = set(host.traits)
     if host.service_disabled:
         traits.add(DISABLED_TRAIT)
@@ -87,7 +91,8 @@ def rejection(host: model.Host, asked: PlacementQuery) -> str | None:
         reasons.append('lacks required trait %s' % ', '.join(sorted(missing)))
     present = asked.forbidden & traits
     if present == {DISABLED_TRAIT}:
-        reasons.append('compute service is disabled (%s)' % (host.disabled_reason or 'no reason'))
+        reasons.append('compute service is disabled (%s)'
+                       % (host.disabled_reason or 'no reason'))
     elif present:
         reasons.append('has forbidden trait %s' % ', '.join(sorted(present)))
     return '; '.join(reasons) or None

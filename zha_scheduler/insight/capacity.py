@@ -23,8 +23,8 @@ import dataclasses
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from zha_scheduler import model
 from zha_scheduler.insight import snapshot
+from zha_scheduler import model
 
 RESOURCES = model.RESOURCE_CLASSES
 PARTNER = 'partner'
@@ -46,13 +46,13 @@ class Verdict:
 
     host: str
     cpc: str | None
-    target_kind: str | None           # PARTNER, POOL or None (no standby at all)
+    target_kind: str | None           # PARTNER, POOL or None (no standby)
     targets: list[str]
     instances: int
     demand: dict[str, int]
     free: dict[str, int]
-    unplaced: list[str]               # names of the instances that do not fit
-    shortfall: dict[str, int]         # demand beyond the targets' free capacity
+    unplaced: list[str]               # names of instances that do not fit
+    shortfall: dict[str, int]         # demand over the targets' free capacity
 
     @property
     def ok(self) -> bool:
@@ -91,8 +91,10 @@ class CapacityReport:
 
     def to_dict(self) -> dict[str, Any]:
         return {'ok': self.ok,
-                'primaries': [dict(dataclasses.asdict(v), ok=v.ok) for v in self.primaries],
-                'cpc_failures': [dict(dataclasses.asdict(f), survivable=f.survivable)
+                'primaries': [dict(dataclasses.asdict(v), ok=v.ok)
+                              for v in self.primaries],
+                'cpc_failures': [dict(dataclasses.asdict(f),
+                                      survivable=f.survivable)
                                  for f in self.cpc_failures],
                 'findings': [dataclasses.asdict(f) for f in self.findings],
                 'unknown_cpc': self.unknown_cpc}
@@ -125,18 +127,22 @@ def _total(items: Iterable[_Item]) -> dict[str, int]:
     return total
 
 
-def _shortfall(demand: Mapping[str, int], free: Mapping[str, int]) -> dict[str, int]:
-    return {rc: demand[rc] - free[rc] for rc in RESOURCES if demand[rc] > free[rc]}
+def _shortfall(demand: Mapping[str, int],
+               free: Mapping[str, int]) -> dict[str, int]:
+    return {rc: demand[rc] - free[rc] for rc in RESOURCES
+            if demand[rc] > free[rc]}
 
 
 class _Cloud:
-    """The snapshot indexed for the checks: primaries, their items, standbys."""
+    """The snapshot indexed for the checks: primaries, items, standbys."""
 
-    def __init__(self, snap: snapshot.Snapshot, partners: Mapping[str, str]) -> None:
+    def __init__(self, snap: snapshot.Snapshot,
+                 partners: Mapping[str, str]) -> None:
         self.hosts = snap.host_named()
         self.cpc = {h.name: snap.profile(h).cpc for h in snap.hosts}
         standby = {h.name: snap.profile(h).standby for h in snap.hosts}
-        self.primaries = sorted(h.name for h in snap.hosts if not standby[h.name])
+        self.primaries = sorted(h.name for h in snap.hosts
+                                if not standby[h.name])
         # Nova's scheduler takes no new guest on a down or disabled service.
         self.standbys = sorted(
             h.name for h in snap.hosts
@@ -155,24 +161,30 @@ class _Cloud:
         usable = {}
         for primary, partner in sorted(partners.items()):
             if primary not in self.hosts or standby[primary]:
-                self._note('unknown-primary', primary, 'partners file names %s, which is '
-                           'not a primary host of this snapshot' % primary)
+                self._note('unknown-primary', primary,
+                           'partners file names %s, which is not a primary '
+                           'host of this snapshot' % primary)
                 continue
             host = self.hosts.get(partner)
             if host is None:
-                self._note('unknown-partner', primary, 'partner %s of %s is not in the '
-                           'snapshot; the standby pool is counted instead' % (partner, primary))
+                self._note('unknown-partner', primary,
+                           'partner %s of %s is not in the snapshot; the '
+                           'standby pool is counted instead'
+                           % (partner, primary))
                 continue
             if not standby[partner]:
-                self._note('partner-not-standby', primary, 'partner %s of %s is not a '
-                           'standby host (no CUSTOM_ZHA_STANDBY)' % (partner, primary))
+                self._note('partner-not-standby', primary,
+                           'partner %s of %s is not a standby host '
+                           '(no CUSTOM_ZHA_STANDBY)' % (partner, primary))
             cpc = self.cpc[primary]
             if cpc is not None and cpc == self.cpc[partner]:
-                self._note('partner-same-cpc', primary, 'partner %s of %s is on the same '
-                           'CPC %s: a CPC failure takes both' % (partner, primary, cpc))
+                self._note('partner-same-cpc', primary,
+                           'partner %s of %s is on the same CPC %s: a CPC '
+                           'failure takes both' % (partner, primary, cpc))
             if not host.service_up or host.service_disabled:
-                self._note('partner-unusable', primary, 'partner %s of %s is down or '
-                           'disabled; the standby pool is counted instead' % (partner, primary))
+                self._note('partner-unusable', primary,
+                           'partner %s of %s is down or disabled; the standby '
+                           'pool is counted instead' % (partner, primary))
                 continue
             usable[primary] = partner
         return usable
@@ -181,25 +193,28 @@ class _Cloud:
         items: dict[str, list[_Item]] = {name: [] for name in self.primaries}
         for inst in snapshot.placed(snap.instances):
             if inst.host in items:
-                items[inst.host].append(_Item(inst.name or inst.uuid, inst.flavor.resources))
+                items[inst.host].append(_Item(inst.name or inst.uuid,
+                                              inst.flavor.resources))
         for name, found in items.items():
-            usages = {rc: n for rc, n in self.hosts[name].usages.items() if rc in RESOURCES}
+            usages = {rc: n for rc, n in self.hosts[name].usages.items()
+                      if rc in RESOURCES}
             # Placement knows of consumers the snapshot has no server for (an
             # instance of another cell, a partial snapshot): move them as one.
             if not found and any(usages.values()):
                 found.append(_Item('(Placement usages of %s)' % name, usages))
         return items
 
-    def targets(self, primary: str, failed_cpc: str | None = None) -> tuple[str | None,
-                                                                          list[str]]:
-        """The partner, else the standbys on other CPCs (unknown counts as other)."""
+    def targets(self, primary: str, failed_cpc: str | None = None) -> tuple[
+            str | None, list[str]]:
+        """The partner, else the standbys on other (or unknown) CPCs."""
         partner = self.partner.get(primary)
-        if partner is not None and (failed_cpc is None or self.cpc[partner] != failed_cpc):
+        if partner is not None and (failed_cpc is None or
+                                    self.cpc[partner] != failed_cpc):
             return PARTNER, [partner]
         cpc = self.cpc[primary]
         pool = [s for s in self.standbys
-                if s != primary and (cpc is None or self.cpc[s] != cpc)
-                and (failed_cpc is None or self.cpc[s] != failed_cpc)]
+                if s != primary and (cpc is None or self.cpc[s] != cpc) and
+                (failed_cpc is None or self.cpc[s] != failed_cpc)]
         return (POOL, pool) if pool else (None, [])
 
     def room(self, name: str) -> model.Room:
@@ -217,9 +232,10 @@ def _verdict(cloud: _Cloud, primary: str) -> Verdict:
     free = cloud.free(targets)
     unplaced = _pack(items, [cloud.room(n) for n in targets])
     demand = _total(items)
-    return Verdict(host=primary, cpc=cloud.cpc[primary], target_kind=kind, targets=targets,
-                   instances=len(items), demand=demand, free=free,
-                   unplaced=[i.name for i in unplaced], shortfall=_shortfall(demand, free))
+    return Verdict(host=primary, cpc=cloud.cpc[primary], target_kind=kind,
+                   targets=targets, instances=len(items), demand=demand,
+                   free=free, unplaced=[i.name for i in unplaced],
+                   shortfall=_shortfall(demand, free))
 
 
 def _cpc_failure(cloud: _Cloud, cpc: str) -> CpcFailure:
@@ -236,7 +252,8 @@ def _cpc_failure(cloud: _Cloud, cpc: str) -> CpcFailure:
     # Partners (one target) first, as the hook sends each host's guests there
     # first; the pool then gets what the partners' load leaves of it.
     unplaced: list[_Item] = []
-    for names, items in sorted(queues.items(), key=lambda q: (len(q[0]), q[0])):
+    for names, items in sorted(queues.items(),
+                               key=lambda q: (len(q[0]), q[0])):
         unplaced += _pack(items, [rooms[n] for n in names])
     everything = [i for items in queues.values() for i in items]
     demand = _total(everything)
@@ -248,10 +265,12 @@ def _cpc_failure(cloud: _Cloud, cpc: str) -> CpcFailure:
                       shortfall=_shortfall(demand, free))
 
 
-def capacity(snap: snapshot.Snapshot, partners: Mapping[str, str]) -> CapacityReport:
+def capacity(snap: snapshot.Snapshot,
+             partners: Mapping[str, str]) -> CapacityReport:
     """Check the standby capacity of a snapshot.
 
-    :param snap: hosts (traits, inventories, usages, service state) and instances.
+    :param snap: hosts (traits, inventories, usages, service state) and
+        instances.
     :param partners: primary host name -> standby partner host name.
     :returns: the report; ``report.ok`` is False when some primary's instances
         do not fit or some single-CPC failure cannot be absorbed.
@@ -259,12 +278,14 @@ def capacity(snap: snapshot.Snapshot, partners: Mapping[str, str]) -> CapacityRe
     cloud = _Cloud(snap, partners)
     unknown = sorted(name for name, cpc in cloud.cpc.items() if cpc is None)
     if unknown:
-        # One finding, not one per host: a cloud without the agent has hundreds.
+        # One finding, not one per host: an agentless cloud has hundreds.
         shown = ', '.join(unknown[:5]) + (', ...' if len(unknown) > 5 else '')
         cloud.findings.append(Finding(
-            'unknown-cpc', unknown[0], '%d host(s) have no CPC trait (%s): each counts as '
-            'another CPC than every host' % (len(unknown), shown)))
-    cpcs = sorted({c for c in (cloud.cpc[p] for p in cloud.primaries) if c is not None})
+            'unknown-cpc', unknown[0], '%d host(s) have no CPC trait (%s): '
+            'each counts as another CPC than every host'
+            % (len(unknown), shown)))
+    cpcs = sorted({c for c in (cloud.cpc[p] for p in cloud.primaries)
+                   if c is not None})
     return CapacityReport(
         primaries=[_verdict(cloud, p) for p in cloud.primaries],
         cpc_failures=[_cpc_failure(cloud, c) for c in cpcs],

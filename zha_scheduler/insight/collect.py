@@ -18,10 +18,10 @@ from typing import Any
 
 from oslo_log import log as logging
 
-from zha_scheduler import model
 from zha_scheduler.clients import nova_client
 from zha_scheduler.clients import placement_client
 from zha_scheduler.insight import snapshot
+from zha_scheduler import model
 
 LOG = logging.getLogger(__name__)
 
@@ -34,7 +34,7 @@ class CollectError(Exception):
 
 
 def collect(conn: Any) -> snapshot.Snapshot:
-    """Read hosts, instances, groups and flavors with an openstacksdk Connection.
+    """Read hosts, instances, groups, flavors with an openstacksdk Connection.
 
     The connection needs admin rights (all projects' servers and groups,
     services and Placement). One call per collection, plus four GETs per

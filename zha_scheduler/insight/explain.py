@@ -26,20 +26,22 @@ import uuid as uuid_lib
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from zha_scheduler import model
 from zha_scheduler.insight import candidates
 from zha_scheduler.insight import hoststates
 from zha_scheduler.insight import pipeline
 from zha_scheduler.insight import snapshot
 from zha_scheduler.insight import sources
+from zha_scheduler import model
 
 PASSED = 'passed'
 PLACEMENT = 'Placement'
 # Nova's server group filters log the check they make, not its outcome.
 _PLAIN = {
-    'ServerGroupAntiAffinityFilter': 'already holds as many members of the '
-                                     'anti-affinity server group as its rules allow',
-    'ServerGroupAffinityFilter': 'is not the host of the affinity server group',
+    'ServerGroupAntiAffinityFilter':
+        'already holds as many members of the anti-affinity server group as '
+        'its rules allow',
+    'ServerGroupAffinityFilter':
+        'is not the host of the affinity server group',
 }
 # Loggers whose DEBUG messages say why a filter turned a host away.
 _REASON_LOGGERS = ('nova', 'zha_scheduler')
@@ -83,8 +85,10 @@ class Explanation:
     tied: int
 
     def to_dict(self) -> dict[str, Any]:
-        return {'request': self.request, 'placement_query': self.placement_query,
-                'steps': self.steps, 'chosen': self.chosen, 'tied_for_first': self.tied,
+        return {'request': self.request,
+                'placement_query': self.placement_query,
+                'steps': self.steps, 'chosen': self.chosen,
+                'tied_for_first': self.tied,
                 'hosts': [dataclasses.asdict(h) for h in self.hosts]}
 
 
@@ -127,7 +131,8 @@ def _label(state: Any) -> str:
         state.host, state.nodename)
 
 
-def _reasons(records: list[std_logging.LogRecord], states: list[Any]) -> dict[int, str]:
+def _reasons(records: list[std_logging.LogRecord],
+             states: list[Any]) -> dict[int, str]:
     """The message each host drew, by id() of its HostState.
 
     Filters log a rejection with the HostState among the arguments, in
@@ -143,11 +148,13 @@ def _reasons(records: list[std_logging.LogRecord], states: list[Any]) -> dict[in
                       else args if isinstance(args, tuple) else ())
         hits = [id(v) for v in values if id(v) in by_id]
         if not hits:
-            hits = [by_name[v] for v in values if isinstance(v, str) and v in by_name]
+            hits = [by_name[v] for v in values
+                    if isinstance(v, str) and v in by_name]
         if not hits:
             continue
         if isinstance(args, Mapping):
-            args = {k: _label(v) if id(v) in by_id else v for k, v in args.items()}
+            args = {k: _label(v) if id(v) in by_id else v
+                    for k, v in args.items()}
         else:
             args = tuple(_label(v) if id(v) in by_id else v for v in values)
         try:
@@ -162,7 +169,8 @@ def _reasons(records: list[std_logging.LogRecord], states: list[Any]) -> dict[in
 def _summary(request: Request) -> dict[str, Any]:
     flavor = request.flavor
     return {'flavor': flavor.name, 'resources': flavor.resources,
-            'extra_specs': flavor.extra_specs, 'image_properties': request.image_properties,
+            'extra_specs': flavor.extra_specs,
+            'image_properties': request.image_properties,
             'hints': request.hints,
             'group': None if request.group is None else {
                 'uuid': request.group.uuid, 'name': request.group.name,
@@ -170,19 +178,22 @@ def _summary(request: Request) -> dict[str, Any]:
 
 
 def request_spec(request: Request, snap: snapshot.Snapshot) -> Any:
-    """A RequestSpec for a new instance, as the API hands it to the scheduler."""
+    """A new instance's RequestSpec, as the API hands it to the scheduler."""
     from nova import objects
 
     instance_uuid = str(uuid_lib.uuid4())
     flavor = request.flavor
-    hints = {k: v if isinstance(v, list) else [v] for k, v in request.hints.items()}
+    hints = {k: v if isinstance(v, list) else [v]
+             for k, v in request.hints.items()}
     group = None
     if request.group is not None:
         g = request.group
-        placed = snapshot.placed(snapshot.members_of(g, snap.instances_by_uuid()))
+        placed = snapshot.placed(
+            snapshot.members_of(g, snap.instances_by_uuid()))
         # The API adds the new instance to the group before scheduling it.
         group = objects.InstanceGroup(
-            uuid=g.uuid, name=g.name, project_id=g.project_id or request.project_id,
+            uuid=g.uuid, name=g.name,
+            project_id=g.project_id or request.project_id,
             user_id='zha-explain', policy=g.policy, policies=[g.policy],
             rules=dict(g.rules), members=list(g.members) + [instance_uuid],
             hosts=sorted({m.host for m in placed if m.host}))
@@ -197,7 +208,8 @@ def request_spec(request: Request, snap: snapshot.Snapshot) -> Any:
             vcpu_weight=0, disabled=False, is_public=True,
             extra_specs=dict(flavor.extra_specs)),
         image=objects.ImageMeta.from_dict({
-            'id': str(uuid_lib.uuid4()), 'name': 'explain', 'disk_format': 'qcow2',
+            'id': str(uuid_lib.uuid4()), 'name': 'explain',
+            'disk_format': 'qcow2',
             'container_format': 'bare', 'min_ram': 0, 'min_disk': 0,
             'properties': dict(request.image_properties)}),
         ignore_hosts=None, force_hosts=None, force_nodes=None,
@@ -211,8 +223,8 @@ def request_spec(request: Request, snap: snapshot.Snapshot) -> Any:
 def _weigh(weighers: list[Any], states: list[Any], spec: Any
            ) -> list[tuple[Any, float, dict[str, float]]]:
     """Nova's ``BaseWeightHandler.get_weighed_objects``, keeping each share."""
-    from nova import weights as nova_weights
     from nova.scheduler import weights
+    from nova import weights as nova_weights
 
     weighed = [weights.WeighedHost(s, 0.0) for s in states]
     shares: list[dict[str, float]] = [{} for _ in states]
@@ -225,11 +237,13 @@ def _weigh(weighers: list[Any], states: list[Any], spec: Any
                 share = weigher.weight_multiplier(weighed[i].obj) * value
                 weighed[i].weight += share
                 shares[i][type(weigher).__name__] = share
-    order = sorted(range(len(weighed)), key=lambda i: weighed[i].weight, reverse=True)
+    order = sorted(range(len(weighed)), key=lambda i: weighed[i].weight,
+                   reverse=True)
     return [(weighed[i].obj, weighed[i].weight, shares[i]) for i in order]
 
 
-def explain(snap: snapshot.Snapshot, request: Request, conf: Any) -> Explanation:
+def explain(snap: snapshot.Snapshot, request: Request,
+            conf: Any) -> Explanation:
     """Run the request through Placement's step and Nova's pipeline.
 
     :param conf: Nova's configuration (``nova.conf.CONF`` loaded from
@@ -269,7 +283,8 @@ def explain(snap: snapshot.Snapshot, request: Request, conf: Any) -> Explanation
                 verdict.rejected_by = name
                 verdict.reason = (_PLAIN.get(name) or reasons.get(id(state)) or
                                   _default_reason(filter_obj))
-            steps.append({'step': name, 'start': len(alive), 'end': len(passed)})
+            steps.append({'step': name, 'start': len(alive),
+                          'end': len(passed)})
             alive = passed
         ranked = _weigh(loaded.weighers, alive, spec)
     for rank, (state, weight, shares) in enumerate(ranked, 1):

@@ -18,13 +18,13 @@ reserved and allocation ratio, usage), so the filters and weighers see the
 numbers they see in production.
 """
 
+from collections.abc import Iterable
 import datetime
 import json
-from collections.abc import Iterable
 from typing import Any
 
-from zha_scheduler import model
 from zha_scheduler.insight import snapshot
+from zha_scheduler import model
 
 CELL = 'snapshot'
 
@@ -46,7 +46,8 @@ def host_state(host: model.Host, index: int, instances: Iterable[str],
         inv = host.inventories.get(rc)
         if inv is None:
             return 0, 0, 0, 1.0
-        return inv.total, inv.reserved, host.usages.get(rc, 0), inv.allocation_ratio
+        return (inv.total, inv.reserved, host.usages.get(rc, 0),
+                inv.allocation_ratio)
 
     vcpus, _, vcpus_used, cpu_ratio = amounts('VCPU')
     ram, ram_reserved, ram_used, ram_ratio = amounts('MEMORY_MB')
@@ -74,11 +75,13 @@ def host_state(host: model.Host, index: int, instances: Iterable[str],
         id=index + 1, host=host.name, binary='nova-compute', topic='compute',
         report_count=1, disabled=host.service_disabled,
         disabled_reason=host.disabled_reason, forced_down=not host.service_up,
-        created_at=now, updated_at=now, last_seen_up=now if host.service_up else None,
+        created_at=now, updated_at=now,
+        last_seen_up=now if host.service_up else None,
         )
     state = host_manager.HostState(host.name, host.node, CELL)
     state.update(compute=compute, service=service,
-                 aggregates=[objects.Aggregate(uuid=a, hosts=[host.name], metadata={})
+                 aggregates=[objects.Aggregate(uuid=a, hosts=[host.name],
+                                               metadata={})
                              for a in host.aggregates],
                  inst_dict={u: objects.Instance(uuid=u) for u in names})
     return state

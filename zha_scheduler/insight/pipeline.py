@@ -10,7 +10,7 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Nova's filters and weighers, loaded from nova.conf as nova-scheduler loads them."""
+"""Nova's filters and weighers, loaded from nova.conf like nova-scheduler."""
 
 import dataclasses
 from typing import Any
@@ -44,12 +44,14 @@ def load(conf: Any) -> Pipeline:
         weigher_classes = weights.HostWeightHandler().get_matching_classes(
             options.weight_classes)
     except Exception as exc:  # an import error inside a plugin, a bad path
-        raise PipelineError('cannot load the scheduler plugins nova.conf names: %s'
-                            % exc) from None
+        raise PipelineError('cannot load the scheduler plugins nova.conf '
+                            'names: %s' % exc) from None
     by_name = {cls.__name__: cls for cls in classes}
     missing = [name for name in options.enabled_filters if name not in by_name]
     if missing:
-        raise PipelineError('enabled_filters names %s, which available_filters does '
-                            'not provide' % ', '.join(missing))
-    return Pipeline(filters=[by_name[name]() for name in options.enabled_filters],
+        raise PipelineError('enabled_filters names %s, which '
+                            'available_filters does not provide'
+                            % ', '.join(missing))
+    return Pipeline(filters=[by_name[name]()
+                             for name in options.enabled_filters],
                     weighers=[cls() for cls in weigher_classes])

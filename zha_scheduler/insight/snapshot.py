@@ -51,8 +51,9 @@ class Snapshot:
     def profile(self, host: model.Host) -> topology.HostProfile:
         """The ZHA profile of a host, from its traits."""
         if self._profiles is None:
-            self._profiles = {h.uuid: topology.profile_from_traits(h.traits, h.node)
-                              for h in self.hosts}
+            self._profiles = {
+                h.uuid: topology.profile_from_traits(h.traits, h.node)
+                for h in self.hosts}
         return self._profiles[host.uuid]
 
     def host_named(self) -> dict[str, model.Host]:
@@ -67,8 +68,9 @@ class Snapshot:
         for flavor in self.flavors:
             if name_or_id in (flavor.name, flavor.id):
                 return flavor
+        known = ', '.join(sorted(f.name for f in self.flavors)) or 'none'
         raise SnapshotError('no flavor %r in the snapshot (it has: %s)' % (
-            name_or_id, ', '.join(sorted(f.name for f in self.flavors)) or 'none'))
+            name_or_id, known))
 
     def find_group(self, name_or_id: str) -> model.Group:
         """A server group by uuid or unique name."""
@@ -95,12 +97,16 @@ class Snapshot:
         version = data.get('format_version')
         if version != FORMAT_VERSION:
             raise SnapshotError('snapshot format %r is not supported (this '
-                                'version reads %d)' % (version, FORMAT_VERSION))
+                                'version reads %d)'
+                                % (version, FORMAT_VERSION))
         try:
             return cls(hosts=[_host(h) for h in data['hosts']],
-                       instances=[_instance(i) for i in data.get('instances', [])],
-                       groups=[model.Group(**g) for g in data.get('groups', [])],
-                       flavors=[model.Flavor(**f) for f in data.get('flavors', [])],
+                       instances=[_instance(i)
+                                  for i in data.get('instances', [])],
+                       groups=[model.Group(**g)
+                               for g in data.get('groups', [])],
+                       flavors=[model.Flavor(**f)
+                                for f in data.get('flavors', [])],
                        taken_at=data.get('taken_at'),
                        source=data.get('source', 'file'))
         except (TypeError, KeyError, AttributeError, ValueError) as exc:
@@ -109,8 +115,9 @@ class Snapshot:
 
 def _host(data: Mapping[str, Any]) -> model.Host:
     fields = dict(data)
-    fields['inventories'] = {rc: model.Inventory(**inv)
-                             for rc, inv in data.get('inventories', {}).items()}
+    fields['inventories'] = {
+        rc: model.Inventory(**inv)
+        for rc, inv in data.get('inventories', {}).items()}
     return model.Host(**fields)
 
 
@@ -134,18 +141,21 @@ def save(snapshot: Snapshot, path: str) -> None:
 
 
 def load(path: str) -> Snapshot:
-    """Read a snapshot file; SnapshotError for anything but a valid snapshot."""
+    """Read a snapshot file; SnapshotError for anything but a valid one."""
     try:
         with open(path) as source:
             data = json.load(source)
     except OSError as exc:
-        raise SnapshotError('cannot read %s: %s' % (path, exc.strerror)) from None
+        raise SnapshotError('cannot read %s: %s'
+                            % (path, exc.strerror)) from None
     except ValueError as exc:
         raise SnapshotError('%s is not JSON: %s' % (path, exc)) from None
     return Snapshot.from_dict(data)
 
 
-def members_of(group: model.Group, instances: Mapping[str, model.Instance]) -> list[model.Instance]:
+def members_of(
+        group: model.Group,
+        instances: Mapping[str, model.Instance]) -> list[model.Instance]:
     """The group's members that exist in the snapshot."""
     return [instances[u] for u in group.members if u in instances]
 

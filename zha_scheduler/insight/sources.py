@@ -18,28 +18,34 @@ from the cell databases; operator tools replay them over a Snapshot. A
 snapshot instead, for benchmarks of the view itself.
 """
 
+from collections.abc import Iterator
 import contextlib
 import json
-from collections.abc import Iterator
-from typing import Any
+from typing import Any, NoReturn
 from urllib import parse
 
+from zha_scheduler.insight import snapshot
 from zha_scheduler import members
 from zha_scheduler import model
 from zha_scheduler import placement
-from zha_scheduler.insight import snapshot
 
 _STARTSWITH = 'startswith:'
+
+
+def _no_placement() -> NoReturn:
+    # SnapshotView.get answers from the snapshot: Placement is never read.
+    raise AssertionError('a SnapshotView does not read Placement')
 
 
 class SnapshotView(placement.TopologyView):
     """A topology view that always answers with the snapshot's traits."""
 
     def __init__(self, snap: snapshot.Snapshot) -> None:
-        super().__init__(client_factory=lambda: None)
+        super().__init__(client_factory=_no_placement)
         profiles = {h.uuid: snap.profile(h) for h in snap.hosts}
         self._fixed = placement.Topology(
-            by_uuid=profiles, by_name={h.node: profiles[h.uuid] for h in snap.hosts})
+            by_uuid=profiles,
+            by_name={h.node: profiles[h.uuid] for h in snap.hosts})
 
     def get(self, request: object = None) -> placement.Topology:
         return self._fixed
@@ -130,7 +136,8 @@ def member_reader(snap: snapshot.Snapshot) -> Any:
     instances = snap.instances_by_uuid()
 
     def read(spec_obj: Any) -> list[members.Member]:
-        found = (instances.get(u) for u in spec_obj.instance_group.members or [])
+        uuids = spec_obj.instance_group.members or []
+        found = (instances.get(u) for u in uuids)
         return [members.Member(i.uuid, i.host, i.node) for i in found
                 if i is not None and i.host]
     return read
@@ -145,7 +152,8 @@ def replay(snap: snapshot.Snapshot,
         a real TopologyView reading a SnapshotPlacement.
     """
     previous_view = placement.set_view(view or SnapshotView(snap))
-    previous_locator = members.set_locator(members.MemberLocator(reader=member_reader(snap)))
+    previous_locator = members.set_locator(
+        members.MemberLocator(reader=member_reader(snap)))
     try:
         yield
     finally:

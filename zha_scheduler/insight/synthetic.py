@@ -23,9 +23,9 @@ import random
 import uuid
 from collections.abc import Mapping, Sequence
 
+from zha_scheduler.insight import snapshot
 from zha_scheduler import model
 from zha_scheduler import traits
-from zha_scheduler.insight import snapshot
 
 FLAVORS = (
     # flavor, share of the ungrouped instances
@@ -41,9 +41,10 @@ FLAVORS = (
 )
 HA_FLAVOR = FLAVORS[4][0]
 CONSISTENCY_GROUPS = ('DB2PROD', 'SAPPRD', 'MQHA')
-# What the libvirt driver reports on s390x; only for realism, nothing reads them.
-NOVA_TRAITS = ('COMPUTE_NET_ATTACH_INTERFACE', 'COMPUTE_VOLUME_ATTACH_WITH_TAG',
-               'COMPUTE_VOLUME_EXTEND', 'COMPUTE_IMAGE_TYPE_QCOW2', 'COMPUTE_IMAGE_TYPE_RAW')
+# What the libvirt driver reports on s390x: realism only, nothing reads them.
+NOVA_TRAITS = ('COMPUTE_NET_ATTACH_INTERFACE',
+               'COMPUTE_VOLUME_ATTACH_WITH_TAG', 'COMPUTE_VOLUME_EXTEND',
+               'COMPUTE_IMAGE_TYPE_QCOW2', 'COMPUTE_IMAGE_TYPE_RAW')
 MACHINE_TYPES = ('3931', '3932', '8561')
 DEGRADED_FRACTION = 0.05
 # Shares of the instances that are members of each kind of server group.
@@ -60,7 +61,8 @@ class _Lpar:
     healthy: bool
 
     def fits(self, flavor: model.Flavor) -> bool:
-        return all(self.host.free(rc) >= n for rc, n in flavor.resources.items())
+        return all(self.host.free(rc) >= n
+                   for rc, n in flavor.resources.items())
 
     def take(self, flavor: model.Flavor) -> None:
         for rc, n in flavor.resources.items():
@@ -97,10 +99,12 @@ class _Builder:
             for n in range(1, count + 1):
                 name = 'cpc%0*d-lpar%03d' % (width, c + 1, n)
                 standby = n == count          # the last LPAR of each CPC
-                names = list(common) + (list(NOVA_TRAITS) if nova_traits else [])
+                names = list(common) + (
+                    list(NOVA_TRAITS) if nova_traits else [])
                 net = self.rng.random() >= DEGRADED_FRACTION
                 storage = self.rng.random() >= DEGRADED_FRACTION
-                names.append(traits.NET_REDUNDANT if net else traits.NET_DEGRADED)
+                names.append(traits.NET_REDUNDANT if net else
+                             traits.NET_DEGRADED)
                 names.append(traits.STORAGE_REDUNDANT if storage else
                              traits.STORAGE_DEGRADED)
                 # A group's volumes are only seen over redundant paths.
@@ -109,9 +113,10 @@ class _Builder:
                               for cg, on in with_cg.items() if c in on]
                 if standby:
                     names.append(traits.STANDBY)
-                host = model.Host(name=name, node=name, uuid=self.uuid(),
-                                     traits=sorted(names), inventories=self._sizes(standby),
-                                     usages=dict.fromkeys(model.RESOURCE_CLASSES, 0))
+                host = model.Host(
+                    name=name, node=name, uuid=self.uuid(),
+                    traits=sorted(names), inventories=self._sizes(standby),
+                    usages=dict.fromkeys(model.RESOURCE_CLASSES, 0))
                 self.hosts.append(host)
                 if not standby:
                     self.primaries[c].append(_Lpar(host, c, net and storage))
@@ -136,37 +141,42 @@ class _Builder:
         cpus = 64 if standby else self.rng.choice((32, 48, 64))
         ram = 1048576 if standby else self.rng.choice((262144, 524288, 786432))
         disk = 4000 if standby else self.rng.choice((2000, 3000, 4000))
-        return {'VCPU': model.Inventory(cpus, allocation_ratio=4.0, max_unit=cpus),
+        return {'VCPU': model.Inventory(cpus, allocation_ratio=4.0,
+                                        max_unit=cpus),
                 'MEMORY_MB': model.Inventory(ram, reserved=4096, max_unit=ram),
                 'DISK_GB': model.Inventory(disk, max_unit=disk)}
 
-    def _room(self, flavor: model.Flavor, candidates: Sequence[_Lpar]) -> _Lpar | None:
-        # Random tries keep the spread even; the scan only runs when nearly full.
+    def _room(self, flavor: model.Flavor,
+              candidates: Sequence[_Lpar]) -> _Lpar | None:
+        # Random tries keep the spread even; a scan runs only when nearly full.
         for _ in range(20):
             lpar = self.rng.choice(candidates)
             if lpar.fits(flavor):
                 return lpar
         return next((c for c in candidates if c.fits(flavor)), None)
 
-    def place(self, name: str, flavor: model.Flavor, candidates: Sequence[_Lpar],
+    def place(self, name: str, flavor: model.Flavor,
+              candidates: Sequence[_Lpar],
               metadata: dict[str, str] | None = None) -> model.Instance | None:
-        """Put an instance on a random candidate with room; None if none has."""
+        """Put an instance on a random candidate with room (None: none has)."""
         lpar = self._room(flavor, candidates)
         if lpar is None:
             return None
         lpar.take(flavor)
         status = 'SHUTOFF' if self.rng.random() < 0.03 else 'ACTIVE'
-        inst = model.Instance(uuid=self.uuid(), name=name, host=lpar.host.name,
-                                 node=lpar.host.node, status=status, flavor=flavor,
-                                 metadata=dict(metadata or {}))
+        inst = model.Instance(uuid=self.uuid(), name=name,
+                              host=lpar.host.name, node=lpar.host.node,
+                              status=status, flavor=flavor,
+                              metadata=dict(metadata or {}))
         self.instances.append(inst)
         return inst
 
     def group(self, policy: str, name: str, hosts: Sequence[Sequence[_Lpar]],
               flavor: model.Flavor) -> None:
-        """A server group with one member on a candidate of each ``hosts`` entry."""
+        """A server group: a member on a candidate of each ``hosts`` entry."""
         # The evacuation hook restarts HA members first.
-        metadata = {'HA_Enabled': 'True'} if policy == 'anti-affinity' else None
+        metadata = ({'HA_Enabled': 'True'} if policy == 'anti-affinity'
+                    else None)
         members = [self.place('%s-%d' % (name, n), flavor, c, metadata)
                    for n, c in enumerate(hosts)]
         self.groups.append(model.Group(
@@ -175,14 +185,15 @@ class _Builder:
             members=[m.uuid for m in members if m is not None]))
 
 
-def synthetic(hosts: int = 5000, instances: int = 50000, cpcs: int = 50, sites: int = 2,
-              seed: int = 42, group_size: int = 4, broken_fraction: float = 0.02,
-              nova_traits: bool = True,
+def synthetic(hosts: int = 5000, instances: int = 50000, cpcs: int = 50,
+              sites: int = 2, seed: int = 42, group_size: int = 4,
+              broken_fraction: float = 0.02, nova_traits: bool = True,
               consistency_groups: Mapping[str, float] | None = None
               ) -> snapshot.Snapshot:
     """Build a snapshot of a large cloud: hosts, instances, groups, flavors.
 
-    :param hosts: LPARs in all, one of each CPC's a standby (``hosts >= 2 * cpcs``).
+    :param hosts: LPARs in all, one of each CPC's a standby
+        (``hosts >= 2 * cpcs``).
     :param instances: instances in all, on primaries only.
     :param broken_fraction: anti-affinity groups with two members on one CPC.
     :param nova_traits: add the ``COMPUTE_*`` traits Nova's driver reports.
@@ -193,8 +204,8 @@ def synthetic(hosts: int = 5000, instances: int = 50000, cpcs: int = 50, sites: 
     :raises ValueError: for impossible sizes, or instances that do not fit.
     """
     if cpcs < 1 or hosts < 2 * cpcs or instances < 0 or group_size < 2:
-        raise ValueError('need cpcs >= 1, hosts >= 2 * cpcs, instances >= 0 and '
-                         'group_size >= 2')
+        raise ValueError('need cpcs >= 1, hosts >= 2 * cpcs, instances >= 0 '
+                         'and group_size >= 2')
     shares = (consistency_groups or {}).values()
     if any(not 0 <= share <= 1 for share in shares):
         raise ValueError('consistency group shares must be within 0 and 1')
@@ -205,7 +216,8 @@ def synthetic(hosts: int = 5000, instances: int = 50000, cpcs: int = 50, sites: 
         # A stream of its own: the hosts stay those of the default.
         b.share_groups(consistency_groups, random.Random(seed + 1))
     every = [lpar for lpars in b.primaries for lpar in lpars]
-    healthy = [[p for p in lpars if p.healthy] or lpars for lpars in b.primaries]
+    healthy = [[p for p in lpars if p.healthy] or lpars
+               for lpars in b.primaries]
     degraded = [[p for p in lpars if not p.healthy] for lpars in b.primaries]
     anti = int(instances * ANTI_AFFINITY_SHARE) // group_size
     for g in range(anti):
@@ -215,12 +227,14 @@ def synthetic(hosts: int = 5000, instances: int = 50000, cpcs: int = 50, sites: 
             doms[1] = doms[0]              # two members on one CPC: not spread
         elif g < anti * (broken_fraction + ON_DEGRADED_FRACTION):
             # Spread over CPCs still, but one member's host lost redundancy.
-            spare = [c for c in range(cpcs) if degraded[c] and c not in chosen[:-1]]
+            spare = [c for c in range(cpcs)
+                     if degraded[c] and c not in chosen[:-1]]
             if spare:
                 doms[-1] = degraded[b.rng.choice(spare)]
         b.group('anti-affinity', 'ha-%05d' % g, doms, HA_FLAVOR)
     for g in range(int(instances * SOFT_SHARE) // group_size):
-        b.group('soft-anti-affinity', 'web-%05d' % g, [every] * group_size, FLAVORS[1][0])
+        b.group('soft-anti-affinity', 'web-%05d' % g, [every] * group_size,
+                FLAVORS[1][0])
     for g in range(int(instances * AFFINITY_SHARE) // 2):
         lpar = b.rng.choice(every)
         b.group('affinity', 'pair-%05d' % g, [[lpar], [lpar]], FLAVORS[0][0])
@@ -230,19 +244,25 @@ def synthetic(hosts: int = 5000, instances: int = 50000, cpcs: int = 50, sites: 
                 in p.host.traits] or every
     while len(b.instances) < instances:
         (flavor,) = b.rng.choices(flavors, weights)
-        candidates = (cg_hosts if 'zha:consistency_group' in flavor.extra_specs else
-                      [p for lpars in healthy for p in lpars]
-                      if 'zha:redundancy' in flavor.extra_specs else every)
+        if 'zha:consistency_group' in flavor.extra_specs:
+            candidates = cg_hosts
+        elif 'zha:redundancy' in flavor.extra_specs:
+            candidates = [p for lpars in healthy for p in lpars]
+        else:
+            candidates = every
         if b.place('vm-%06d' % len(b.instances), flavor, candidates) is None:
-            raise ValueError('%d instances do not fit on %d hosts' % (instances, hosts))
-    return snapshot.Snapshot(hosts=b.hosts, instances=b.instances, groups=b.groups,
-                             flavors=flavors, taken_at='2026-01-01T00:00:00+00:00',
+            raise ValueError('%d instances do not fit on %d hosts'
+                             % (instances, hosts))
+    return snapshot.Snapshot(hosts=b.hosts, instances=b.instances,
+                             groups=b.groups, flavors=flavors,
+                             taken_at='2026-01-01T00:00:00+00:00',
                              source='synthetic seed %d' % seed)
 
 
 def partners(snap: snapshot.Snapshot) -> dict[str, str]:
-    """Each primary's partner: the standby of the next CPC (the last: the first's)."""
+    """Each primary's partner: the next CPC's standby, wrapping around."""
     standbys = [h for h in snap.hosts if snap.profile(h).standby]
     cpcs = [snap.profile(h).cpc for h in standbys]
-    return {h.name: standbys[(cpcs.index(snap.profile(h).cpc) + 1) % len(standbys)].name
+    return {h.name: standbys[
+                (cpcs.index(snap.profile(h).cpc) + 1) % len(standbys)].name
             for h in snap.hosts if not snap.profile(h).standby}

@@ -55,6 +55,7 @@ class _ZhaWeigher(weights.BaseHostWeigher):
         except Exception:
             # A weigher that raises fails every boot: weigh equally instead.
             # Logged under the weigher's own module, as its rejections are.
-            logging.getLogger(type(self).__module__).exception('%s could not evaluate the request; giving every '
+            log = logging.getLogger(type(self).__module__)
+            log.exception('%s could not evaluate the request; giving every '
                           'host the same weight.', type(self).__name__)
             return [0.0] * len(hosts)

@@ -10,7 +10,7 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Soft spreading of (soft-)anti-affinity server groups over failure domains."""
+"""Soft spread of (soft-)anti-affinity server groups over failure domains."""
 
 from typing import Any
 

@@ -12,8 +12,8 @@
 
 """Prefer hosts whose network and storage are redundant."""
 
-import threading
 from collections.abc import Callable
+import threading
 from typing import Any
 
 from zha_scheduler import conf

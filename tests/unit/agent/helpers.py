@@ -19,8 +19,8 @@ import fixtures
 from oslo_config import fixture as config_fixture
 from oslotest import base
 
-from zha_scheduler import conf
 from zha_scheduler.agent import hostfs
+from zha_scheduler import conf
 
 FIXTURES = os.path.normpath(os.path.join(
     os.path.dirname(__file__), os.pardir, os.pardir, 'fixtures'))
@@ -54,7 +54,8 @@ class TestCase(base.BaseTestCase):
         """A HostFS on a committed scenario, read only."""
         return hostfs.HostFS(fixture_root(scenario))
 
-    def tree(self, files: dict[str, str | None], scenario: str | None = None) -> str:
+    def tree(self, files: dict[str, str | None],
+             scenario: str | None = None) -> str:
         """Make a temporary tree, optionally a copy of a scenario.
 
         :param files: host path -> content (a Link for a symbolic link,

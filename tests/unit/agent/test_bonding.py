@@ -103,11 +103,13 @@ Aggregator ID: 1
 class ParseProcBondingTest(helpers.TestCase):
 
     def test_modern(self):
-        bond = bonding.parse_proc_bonding(MODERN, 'bond0', '/proc/net/bonding/bond0')
+        bond = bonding.parse_proc_bonding(MODERN, 'bond0',
+                                          '/proc/net/bonding/bond0')
         self.assertEqual((Slave('encf500', 'up'), Slave('ence500', 'down')),
                          bond.slaves)
-        self.assertEqual('fault-tolerance (active-backup) (fail_over_mac active)',
-                         bond.mode)
+        self.assertEqual(
+            'fault-tolerance (active-backup) (fail_over_mac active)',
+            bond.mode)
         self.assertEqual('up', bond.mii_status)
         self.assertEqual('encf500', bond.active_slave)
         self.assertEqual('/proc/net/bonding/bond0', bond.source)
@@ -129,7 +131,8 @@ class ParseProcBondingTest(helpers.TestCase):
                 'Slave Interface: eth0\nMII Status: down\n'
                 'Link Failure Count: 2\nPermanent HW addr: 02:00:00:00:00:01\n'
                 'Slave Interface: eth1\nMII Status: up\n'
-                'Link Failure Count: 0\nPermanent HW addr: 02:00:00:00:00:02\n')
+                'Link Failure Count: 0\n'
+                'Permanent HW addr: 02:00:00:00:00:02\n')
         bond = bonding.parse_proc_bonding(text, 'bond0')
         self.assertEqual((Slave('eth0', 'down'), Slave('eth1', 'up')),
                          bond.slaves)
@@ -137,7 +140,8 @@ class ParseProcBondingTest(helpers.TestCase):
 
     def test_lacp_blocks_and_transitions(self):
         bond = bonding.parse_proc_bonding(LACP, 'bond1')
-        self.assertEqual((Slave('encf500', 'up'), Slave('ence500', 'going back')),
+        self.assertEqual((Slave('encf500', 'up'),
+                          Slave('ence500', 'going back')),
                          bond.slaves)
         self.assertEqual('IEEE 802.3ad Dynamic link aggregation', bond.mode)
         self.assertIsNone(bond.active_slave)
@@ -155,11 +159,13 @@ class ParseProcBondingTest(helpers.TestCase):
 
     def test_slave_without_status(self):
         bond = bonding.parse_proc_bonding(
-            'Bonding Mode: x\n\nSlave Interface: encf500\nSpeed: 1000 Mbps\n', 'b')
+            'Bonding Mode: x\n\nSlave Interface: encf500\nSpeed: 1000 Mbps\n',
+            'b')
         self.assertEqual((Slave('encf500', None),), bond.slaves)
 
     def test_no_slaves_and_empty_file(self):
-        bond = bonding.parse_proc_bonding(MODERN.split('\n\nSlave')[0], 'bond0')
+        without_slaves = MODERN.split('\n\nSlave')[0]
+        bond = bonding.parse_proc_bonding(without_slaves, 'bond0')
         self.assertEqual((), bond.slaves)
         self.assertEqual('up', bond.mii_status)
         self.assertEqual((), bonding.parse_proc_bonding('', 'bond0').slaves)
@@ -224,7 +230,8 @@ class BondNamesTest(helpers.TestCase):
         self.assertEqual('[zha_agent] bond_interfaces', source)
 
     def test_empty_configuration_is_unset(self):
-        self.assertEqual(['bond0'], bonding.bond_names(self.fs('healthy'), [])[0])
+        self.assertEqual(['bond0'],
+                         bonding.bond_names(self.fs('healthy'), [])[0])
 
     def test_unreadable(self):
         with self.assertLogs(LOGGER, 'WARNING') as logs:

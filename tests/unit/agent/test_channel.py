@@ -26,8 +26,10 @@ class ChpidTest(helpers.TestCase):
             self.assertIsNone(channel.normalize_chpid(value), value)
 
     def test_first_chpid(self):
-        self.assertEqual('50', channel.first_chpid('50 00 00 00 00 00 00 00 \n'))
-        self.assertEqual('5C', channel.first_chpid('00 5c 5d 00 00 00 00 00 \n'))
+        self.assertEqual('50',
+                         channel.first_chpid('50 00 00 00 00 00 00 00 \n'))
+        self.assertEqual('5C',
+                         channel.first_chpid('00 5c 5d 00 00 00 00 00 \n'))
         self.assertIsNone(channel.first_chpid('00 00 00 00 00 00 00 00 \n'))
         self.assertIsNone(channel.first_chpid(''))
 
@@ -37,7 +39,8 @@ class PchidTest(helpers.TestCase):
     def test_fixture(self):
         fs = self.fs('healthy')
         self.assertEqual('01c0', channel.read_pchid(fs, 'F4'))
-        self.assertEqual(channel.Adapter('F5', '01d0'), channel.adapter(fs, 'f5'))
+        self.assertEqual(channel.Adapter('F5', '01d0'),
+                         channel.adapter(fs, 'f5'))
 
     def test_not_external(self):
         fs = self.tree_fs({'/sys/devices/css0/chp0.f4/chid': '01c0\n',
@@ -53,7 +56,8 @@ class PchidTest(helpers.TestCase):
     def test_missing(self):
         fs = self.tree_fs({})
         self.assertIsNone(channel.read_pchid(fs, 'F4'))
-        self.assertEqual(channel.Adapter('F4', None), channel.adapter(fs, 'F4'))
+        self.assertEqual(channel.Adapter('F4', None),
+                         channel.adapter(fs, 'F4'))
         self.assertEqual(channel.Adapter(), channel.adapter(fs, None))
 
 

@@ -29,7 +29,8 @@ class ParseGroupsTest(helpers.TestCase):
         self.assertEqual([A, B], groups['ORA_PROD'])
 
     def test_case_and_spaces(self):
-        groups = consistency.parse_groups('ora-prod:\n  - " %s "\n' % A.upper())
+        groups = consistency.parse_groups(
+            'ora-prod:\n  - " %s "\n' % A.upper())
         self.assertEqual({'ora-prod': [A]}, groups)
 
     def test_all_digit_wwid_read_as_integer(self):
@@ -52,7 +53,8 @@ class ParseGroupsTest(helpers.TestCase):
                 ('g:\n  - ""\n', 'empty WWID'),
                 ('"  ": [%s]\n' % A, 'bad group name')):
             error = self.assertRaises(consistency.GroupsFileError,
-                                      consistency.parse_groups, text, 'cg.yaml')
+                                      consistency.parse_groups, text,
+                                      'cg.yaml')
             self.assertIn(message, str(error), text)
             self.assertIn('cg.yaml', str(error), text)
 
@@ -93,8 +95,11 @@ class ProbeGroupsTest(helpers.TestCase):
         self.assertIn('cannot read', result.details['error'])
 
     def test_malformed_file_gives_no_groups(self):
-        fs = self.tree_fs({helpers.GROUPS_FILE: 'ORA_PROD: %s\nSAP: [%s]\n' % (A, C)})
+        fs = self.tree_fs(
+            {helpers.GROUPS_FILE: 'ORA_PROD: %s\nSAP: [%s]\n' % (A, C)})
         with self.assertLogs(LOGGER, 'ERROR') as logs:
-            result = consistency.probe_groups(fs, helpers.GROUPS_FILE, {A, C}, {A, C})
+            result = consistency.probe_groups(fs, helpers.GROUPS_FILE,
+                                              {A, C}, {A, C})
         self.assertEqual(frozenset(), result.groups)
-        self.assertIn("group 'ORA_PROD' must list at least one WWID", logs.output[0])
+        self.assertIn("group 'ORA_PROD' must list at least one WWID",
+                      logs.output[0])

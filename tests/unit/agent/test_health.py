@@ -14,8 +14,8 @@
 
 from oslotest import base
 
-from zha_scheduler import topology
 from zha_scheduler.agent import health
+from zha_scheduler import topology
 
 
 class ThreeValuedLogicTest(base.BaseTestCase):

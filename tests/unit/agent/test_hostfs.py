@@ -51,19 +51,24 @@ class HostFSTest(helpers.TestCase):
     def test_relative_link(self):
         fs = self.tree_fs({
             '/sys/devices/qeth/0.0.f500/chpid': 'F4\n',
-            '/sys/devices/qeth/0.0.f500/net/encf500/device': Link('../../../0.0.f500'),
-            '/sys/class/net/encf500': Link('../../devices/qeth/0.0.f500/net/encf500'),
+            '/sys/devices/qeth/0.0.f500/net/encf500/device':
+                Link('../../../0.0.f500'),
+            '/sys/class/net/encf500':
+                Link('../../devices/qeth/0.0.f500/net/encf500'),
         })
-        self.assertEqual('F4\n', fs.read_text('/sys/class/net/encf500/device/chpid'))
+        self.assertEqual('F4\n',
+                         fs.read_text('/sys/class/net/encf500/device/chpid'))
         self.assertEqual('/sys/devices/qeth/0.0.f500',
                          fs.resolve('/sys/class/net/encf500/device'))
 
     def test_absolute_link_is_rerooted(self):
         fs = self.tree_fs({
             '/sys/devices/qeth/0.0.f500/chpid': 'F4\n',
-            '/sys/class/net/encf500/device': Link('/sys/devices/qeth/0.0.f500'),
+            '/sys/class/net/encf500/device':
+                Link('/sys/devices/qeth/0.0.f500'),
         })
-        self.assertEqual('F4\n', fs.read_text('/sys/class/net/encf500/device/chpid'))
+        self.assertEqual('F4\n',
+                         fs.read_text('/sys/class/net/encf500/device/chpid'))
         self.assertEqual('/sys/devices/qeth/0.0.f500',
                          fs.resolve('/sys/class/net/encf500/device'))
 
@@ -86,8 +91,9 @@ class HostFSTest(helpers.TestCase):
             '/sys/bus/ccw/devices/0.0.1900': Link(
                 '../../../devices/css0/0.0.0010/0.0.1900'),
         })
-        self.assertEqual('50 00 00 00 00 00 00 00 \n',
-                         fs.read_text('/sys/bus/ccw/devices/0.0.1900/../chpids'))
+        self.assertEqual(
+            '50 00 00 00 00 00 00 00 \n',
+            fs.read_text('/sys/bus/ccw/devices/0.0.1900/../chpids'))
 
     def test_link_loop(self):
         fs = self.tree_fs({'/sys/a': Link('b'), '/sys/b': Link('a')})
@@ -95,9 +101,10 @@ class HostFSTest(helpers.TestCase):
         self.assertFalse(fs.exists('/sys/a'))
 
     def test_listdir_sorted_through_link(self):
-        fs = self.tree_fs({'/sys/devices/virtual/block/dm-0/slaves/sdb': 'x',
-                           '/sys/devices/virtual/block/dm-0/slaves/sda': 'x',
-                           '/sys/block/dm-0': Link('../devices/virtual/block/dm-0')})
+        fs = self.tree_fs({
+            '/sys/devices/virtual/block/dm-0/slaves/sdb': 'x',
+            '/sys/devices/virtual/block/dm-0/slaves/sda': 'x',
+            '/sys/block/dm-0': Link('../devices/virtual/block/dm-0')})
         self.assertEqual(['sda', 'sdb'], fs.listdir('/sys/block/dm-0/slaves'))
 
     def test_readlink_returns_raw_target(self):

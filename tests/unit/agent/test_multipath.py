@@ -43,7 +43,8 @@ class PathHealthTest(helpers.TestCase):
                            ('chk_st', 'ghost'), ('chk_st', 'shaky'),
                            ('chk_st', 'i/o pending'), ('dev_st', 'offline'),
                            ('dm_st', 'undef')):
-            states = {'dm_st': 'active', 'chk_st': 'ready', 'dev_st': 'running'}
+            states = {'dm_st': 'active', 'chk_st': 'ready',
+                      'dev_st': 'running'}
             states[key] = value
             self.assertIs(False, multipath.json_path_health(states), value)
 
@@ -67,7 +68,8 @@ class ParseMapsJsonTest(helpers.TestCase):
         self.assertEqual(WWID % '1815', maps[0].name)
         first = maps[0].paths
         self.assertEqual(['sda', 'sdb'], [p.dev for p in first])
-        self.assertEqual(['0.0.1900', '0.0.1940'], [p.host_adapter for p in first])
+        self.assertEqual(['0.0.1900', '0.0.1940'],
+                         [p.host_adapter for p in first])
         self.assertEqual([True, True], [p.healthy for p in first])
 
     def test_0_7_9_fixture(self):
@@ -92,7 +94,8 @@ class ParseMapsJsonTest(helpers.TestCase):
 
     def test_several_groups(self):
         # SVC style: one ALUA group per node, one path each.
-        text = maps_json({'name': 'mpathb', 'uuid': '3600507680283851530000000000000A6',
+        text = maps_json({'name': 'mpathb',
+                          'uuid': '3600507680283851530000000000000A6',
                           'path_groups': [{'paths': [path('sda')]},
                                           {'paths': [path('sdb')]}]})
         mpath = multipath.parse_maps_json(text)[0]
@@ -119,8 +122,8 @@ class ParseMapsJsonTest(helpers.TestCase):
         for value in ('[undef]', '[unknown]', '', 'undef'):
             text = maps_json({'name': 'm', 'path_groups': [
                 {'paths': [path('sda', host_adapter=value)]}]})
-            self.assertIsNone(
-                multipath.parse_maps_json(text)[0].paths[0].host_adapter, value)
+            first_path = multipath.parse_maps_json(text)[0].paths[0]
+            self.assertIsNone(first_path.host_adapter, value)
 
     def test_no_maps(self):
         self.assertEqual([], multipath.parse_maps_json(maps_json()))
@@ -172,7 +175,8 @@ class ReadSysfsMapsTest(helpers.TestCase):
             '/sys/block/dm-0/slaves/sda': '',
             '/sys/block/dm-1/dm/uuid': 'mpath-%s\n' % (WWID % '1816'),
         })
-        with self.assertLogs('zha_scheduler.agent.multipath', 'WARNING') as logs:
+        with self.assertLogs('zha_scheduler.agent.multipath',
+                             'WARNING') as logs:
             maps = multipath.read_sysfs_maps(fs)
         self.assertEqual('dm-0', maps[0].name)
         self.assertIsNone(maps[0].paths[0].healthy)

@@ -13,9 +13,9 @@
 """Unit tests for zha_scheduler.agent.network."""
 
 from tests.unit.agent import helpers
-from zha_scheduler import topology
 from zha_scheduler.agent import bonding
 from zha_scheduler.agent import network
+from zha_scheduler import topology
 
 LOGGER = 'zha_scheduler.agent'
 Link = helpers.Link
@@ -64,7 +64,8 @@ class ProbeNetworkFixturesTest(helpers.TestCase):
         self.assertEqual(topology.REDUNDANT, result.state)
         bond = result.details['bonds']['bond0']
         self.assertEqual(['F4', 'F5'], [s['chpid'] for s in bond['slaves']])
-        self.assertEqual(['01c0', '01d0'], [s['pchid'] for s in bond['slaves']])
+        self.assertEqual(['01c0', '01d0'],
+                         [s['pchid'] for s in bond['slaves']])
         self.assertIn('distinct adapters', bond['reason'])
 
     def test_slave_down(self):
@@ -108,7 +109,8 @@ class ProbeNetworkFixturesTest(helpers.TestCase):
     def test_configured_bond(self):
         result = network.probe_network(self.fs('healthy'), ['bond0'])
         self.assertEqual(topology.REDUNDANT, result.state)
-        self.assertEqual('[zha_agent] bond_interfaces', result.details['source'])
+        self.assertEqual('[zha_agent] bond_interfaces',
+                         result.details['source'])
 
 
 class ProbeNetworkInlineTest(helpers.TestCase):
@@ -122,20 +124,25 @@ class ProbeNetworkInlineTest(helpers.TestCase):
         return network.probe_network(self.tree_fs(files))
 
     def test_distinct_chpids_without_pchid(self):
-        result = self.probe([('encf500', 'up'), ('ence500', 'up')], ['F4', 'F5'])
+        result = self.probe([('encf500', 'up'), ('ence500', 'up')],
+                            ['F4', 'F5'])
         self.assertEqual(topology.REDUNDANT, result.state)
-        self.assertIsNone(result.details['bonds']['bond0']['slaves'][0]['pchid'])
+        first_slave = result.details['bonds']['bond0']['slaves'][0]
+        self.assertIsNone(first_slave['pchid'])
 
     def test_chpids_compared_case_insensitively(self):
-        result = self.probe([('encf500', 'up'), ('ence500', 'up')], ['f4', 'F4'])
+        result = self.probe([('encf500', 'up'), ('ence500', 'up')],
+                            ['f4', 'F4'])
         self.assertEqual(topology.DEGRADED, result.state)
 
     def test_same_pchid_on_distinct_chpids(self):
         chp = '/sys/devices/css0/chp0.%s/'
         result = self.probe(
             [('encf500', 'up'), ('ence500', 'up')], ['F4', 'F5'], extra={
-                chp % 'f4' + 'chid': '01c0\n', chp % 'f4' + 'chid_external': '1\n',
-                chp % 'f5' + 'chid': '01c0\n', chp % 'f5' + 'chid_external': '1\n'})
+                chp % 'f4' + 'chid': '01c0\n',
+                chp % 'f4' + 'chid_external': '1\n',
+                chp % 'f5' + 'chid': '01c0\n',
+                chp % 'f5' + 'chid_external': '1\n'})
         self.assertEqual(topology.DEGRADED, result.state)
 
     def test_going_back_is_not_up(self):
@@ -179,8 +186,8 @@ class ProbeNetworkInlineTest(helpers.TestCase):
                                                       ('ence600', 'down'))}
         files.update(qeth('encf600', '0.0.f600', 'F6'))
         files.update(qeth('ence600', '0.0.e600', 'F7'))
-        result = self.probe([('encf500', 'up'), ('ence500', 'up')], ['F4', 'F5'],
-                            masters='bond0 bond1\n', extra=files)
+        result = self.probe([('encf500', 'up'), ('ence500', 'up')],
+                            ['F4', 'F5'], masters='bond0 bond1\n', extra=files)
         self.assertEqual(topology.DEGRADED, result.state)
         self.assertEqual('bond0 redundant, bond1 degraded',
                          result.details['reason'])
@@ -189,12 +196,12 @@ class ProbeNetworkInlineTest(helpers.TestCase):
         files = {'/sys/class/net/bonding_masters': 'bond0\n',
                  '/sys/class/net/bond0/bonding/slaves': 'encf500 ence500\n',
                  '/sys/class/net/encf500/bonding_slave/mii_status': 'up\n',
-                 '/sys/devices/qeth/0.0.f500/net/encf500/bonding_slave/mii_status':
-                     'up\n'}
+                 '/sys/devices/qeth/0.0.f500/net/encf500/bonding_slave/'
+                 'mii_status': 'up\n'}
         files.update(qeth('encf500', '0.0.f500', 'F4'))
         files.update(qeth('ence500', '0.0.e500', 'F5'))
-        files['/sys/devices/qeth/0.0.e500/net/ence500/bonding_slave/mii_status'] = (
-            'going back\n')
+        files['/sys/devices/qeth/0.0.e500/net/ence500/bonding_slave/'
+              'mii_status'] = 'going back\n'
         del files['/sys/class/net/encf500/bonding_slave/mii_status']
         result = network.probe_network(self.tree_fs(files))
         self.assertEqual(topology.DEGRADED, result.state)

@@ -10,18 +10,20 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Unit tests for zha_scheduler.agent.probe: every fixture scenario end to end."""
+"""Unit tests for zha_scheduler.agent.probe:
+every fixture scenario end to end.
+"""
 
 import json
 import os
 from unittest import mock
 
 from tests.unit.agent import helpers
+from zha_scheduler.agent import network
+from zha_scheduler.agent import probe
 from zha_scheduler import conf
 from zha_scheduler import topology
 from zha_scheduler import traits
-from zha_scheduler.agent import network
-from zha_scheduler.agent import probe
 
 CPC = 'CUSTOM_ZHA_CPC_3931_02_A1B2C'
 ORA = 'CUSTOM_ZHA_CG_ORA_PROD'
@@ -59,8 +61,8 @@ class ProbeHostScenariosTest(helpers.TestCase):
 
     def test_every_scenario_is_covered(self):
         scenarios = {name for name in os.listdir(helpers.FIXTURES)
-                     if os.path.isdir(os.path.join(helpers.FIXTURES, name))
-                     and not name.startswith(('_', '.'))}
+                     if os.path.isdir(os.path.join(helpers.FIXTURES, name)) and
+                        not name.startswith(('_', '.'))}
         self.assertEqual(set(EXPECTED), scenarios)
 
     def test_scenarios(self):
@@ -69,7 +71,8 @@ class ProbeHostScenariosTest(helpers.TestCase):
             self.assertEqual(expected, result.traits, scenario)
             self.assertTrue(all(traits.is_valid(t) for t in result.traits))
             profile = topology.profile_from_traits(result.traits)
-            self.assertEqual(NET_R in expected, profile.network == topology.REDUNDANT)
+            self.assertEqual(NET_R in expected,
+                             profile.network == topology.REDUNDANT)
             # The details are what --format json prints.
             json.dumps(result.details)
 
@@ -78,8 +81,8 @@ class ProbeHostScenariosTest(helpers.TestCase):
         self.assertEqual('3931_02_A1B2C', details['cpc']['cpc'])
         self.assertEqual('sysinfo', details['cpc']['source'])
         self.assertEqual('redundant', details['network']['state'])
-        self.assertEqual(['F4', 'F5'], [
-            s['chpid'] for s in details['network']['bonds']['bond0']['slaves']])
+        slaves = details['network']['bonds']['bond0']['slaves']
+        self.assertEqual(['F4', 'F5'], [s['chpid'] for s in slaves])
         self.assertEqual('redundant', details['storage']['state'])
         self.assertEqual(4, len(details['storage']['maps']))
         self.assertEqual(['ORA_PROD', 'SAP', 'DR_ONLY'],
@@ -89,7 +92,8 @@ class ProbeHostScenariosTest(helpers.TestCase):
 
     def test_slave_down_details(self):
         bond = self.probe('slave-down').details['network']['bonds']['bond0']
-        self.assertEqual(['up', 'down'], [s['mii_status'] for s in bond['slaves']])
+        self.assertEqual(['up', 'down'],
+                         [s['mii_status'] for s in bond['slaves']])
 
     def test_same_chpid_details(self):
         bond = self.probe('same-chpid').details['network']['bonds']['bond0']
@@ -100,9 +104,8 @@ class ProbeHostScenariosTest(helpers.TestCase):
         first = details['storage']['maps'][helpers.WWID % '1815']
         self.assertEqual('degraded', first['state'])
         self.assertEqual([True, False], [p['healthy'] for p in first['paths']])
-        self.assertEqual(
-            [helpers.WWID % '1815'],
-            details['consistency_groups']['groups']['ORA_PROD']['not_redundant'])
+        ora_prod = details['consistency_groups']['groups']['ORA_PROD']
+        self.assertEqual([helpers.WWID % '1815'], ora_prod['not_redundant'])
 
     def test_same_fcp_device_details(self):
         maps = self.probe('same-fcp-device').details['storage']['maps']
@@ -129,8 +132,8 @@ class ProbeHostScenariosTest(helpers.TestCase):
                          list(storage['maps']))
 
     def test_sysfs_only_details(self):
-        self.assertEqual('sysfs',
-                         self.probe('sysfs-only-storage').details['storage']['source'])
+        details = self.probe('sysfs-only-storage').details
+        self.assertEqual('sysfs', details['storage']['source'])
 
 
 class ProbeHostConfigTest(helpers.TestCase):
@@ -150,7 +153,8 @@ class ProbeHostConfigTest(helpers.TestCase):
     def test_blank_site_is_unset(self):
         self.flags(site='  ')
         result = probe.probe_host(conf.CONF, self.fs('healthy'))
-        self.assertFalse(any(t.startswith(traits.SITE_PREFIX) for t in result.traits))
+        self.assertFalse(any(t.startswith(traits.SITE_PREFIX)
+                             for t in result.traits))
 
     def test_bond_interfaces(self):
         self.flags(bond_interfaces=['bond9'])
@@ -166,7 +170,7 @@ class ProbeHostConfigTest(helpers.TestCase):
         self.assertIn(STO_D, result.traits)
 
     def test_a_crashing_probe_is_not_monitored(self):
-        with mock.patch.object(network, 'probe_network',
+        with mock.patch.object(network, 'probe_network', autospec=True,
                                side_effect=RuntimeError('boom')):
             with self.assertLogs('zha_scheduler.agent.probe', 'ERROR') as logs:
                 result = probe.probe_host(conf.CONF, self.fs('healthy'))

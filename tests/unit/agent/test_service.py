@@ -25,11 +25,11 @@ from oslotest import base
 
 from tests.unit.agent import helpers
 from tests.unit.agent.test_sync import FakePlacement
-from zha_scheduler import conf
 from zha_scheduler.agent import hostfs
 from zha_scheduler.agent import service
 from zha_scheduler.agent import sync
 from zha_scheduler.clients import auth
+from zha_scheduler import conf
 from zha_scheduler.conf import agent as agent_conf
 
 HEALTHY = {'CUSTOM_ZHA_CPC_3931_02_A1B2C', 'CUSTOM_ZHA_NET_REDUNDANT',
@@ -111,12 +111,13 @@ class ProviderNameTest(helpers.TestCase):
     def test_host_name_of_the_tree(self):
         fs = self.tree_fs({'/proc/sys/kernel/hostname': 'lpar9.example.com\n'},
                           scenario='healthy')
-        with mock.patch('socket.gethostname', return_value='test-runner'):
+        with mock.patch('socket.gethostname', autospec=True,
+                        return_value='test-runner'):
             self.assertEqual('lpar9.example.com',
                              service.provider_name(conf.CONF, fs))
 
     def test_tree_without_host_name(self):
-        with mock.patch('socket.gethostname',
+        with mock.patch('socket.gethostname', autospec=True,
                         return_value='test-runner') as gethostname:
             self.assertEqual('test-runner',
                              service.provider_name(conf.CONF,
@@ -126,7 +127,8 @@ class ProviderNameTest(helpers.TestCase):
     def test_live_host(self):
         # The live host's /proc/sys/kernel/hostname is not read: the name is
         # the one Nova's libvirt driver sees.
-        with mock.patch('socket.gethostname', return_value='live-lpar'):
+        with mock.patch('socket.gethostname', autospec=True,
+                        return_value='live-lpar'):
             self.assertEqual('live-lpar', service.provider_name(
                 conf.CONF, hostfs.HostFS('/')))
 
@@ -157,7 +159,8 @@ class _AgentTestCase(helpers.TestCase):
 class RunOnceTest(_AgentTestCase):
 
     def test_dry_run_does_not_touch_placement(self):
-        with mock.patch.object(service, 'placement_adapter') as build:
+        with mock.patch.object(service, 'placement_adapter',
+                               autospec=True) as build:
             report = self.agent(adapter=False).run_once(dry_run=True)
             build.assert_not_called()
             report = self.agent().run_once(dry_run=True)
@@ -181,9 +184,10 @@ class RunOnceTest(_AgentTestCase):
             'provider_uuid': self.uuid, 'changed': True,
             'added': sorted(HEALTHY), 'removed': ['CUSTOM_ZHA_NET_DEGRADED']},
             report.to_dict()['written'])
+        added = ', '.join(sorted(HEALTHY))
         self.assertIn(
             'INFO Published ZHA traits of lpar7 (%s): added %s, removed '
-            'CUSTOM_ZHA_NET_DEGRADED.' % (self.uuid, ', '.join(sorted(HEALTHY))),
+            'CUSTOM_ZHA_NET_DEGRADED.' % (self.uuid, added),
             self.log.output)
 
     def test_provider_uuid_cached_between_runs(self):
@@ -220,7 +224,7 @@ class RunOnceTest(_AgentTestCase):
         self.assertEqual(uuid, report.written.provider_uuid)
 
     def test_adapter_built_once_from_conf(self):
-        with mock.patch.object(service, 'placement_adapter',
+        with mock.patch.object(service, 'placement_adapter', autospec=True,
                                return_value=self.placement) as build:
             agent = self.agent(adapter=False)
             agent.run_once()
@@ -272,7 +276,7 @@ class RunForeverTest(_AgentTestCase):
             if isinstance(outcome, BaseException):
                 raise outcome
 
-        with mock.patch.object(agent, 'run_once',
+        with mock.patch.object(agent, 'run_once', autospec=True,
                                side_effect=run_once) as mocked:
             agent.run_forever(stop)
         return stop, mocked
@@ -302,7 +306,7 @@ class RunForeverTest(_AgentTestCase):
             stop.set()
             raise auth.CredentialsError('no credentials')
 
-        with mock.patch.object(agent, 'run_once',
+        with mock.patch.object(agent, 'run_once', autospec=True,
                                side_effect=run_once) as mocked:
             error = self.assertRaises(auth.CredentialsError,
                                       agent.run_forever, stop)
@@ -325,7 +329,7 @@ class RunForeverTest(_AgentTestCase):
         stop = FakeStop()
         stop.set()
         agent = self.agent()
-        with mock.patch.object(agent, 'run_once') as mocked:
+        with mock.patch.object(agent, 'run_once', autospec=True) as mocked:
             agent.run_forever(stop)
         mocked.assert_not_called()
         self.assertEqual([], stop.waits)

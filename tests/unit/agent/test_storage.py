@@ -14,8 +14,8 @@
 
 from tests.unit.agent import helpers
 from tests.unit.agent import test_multipath
-from zha_scheduler import topology
 from zha_scheduler.agent import storage
+from zha_scheduler import topology
 
 COMMAND = 'multipathd show maps json'
 COMMAND_OUTPUT = test_multipath.COMMAND_OUTPUT
@@ -77,7 +77,8 @@ class ProbeStorageFixturesTest(helpers.TestCase):
         self.assertEqual(topology.DEGRADED, result.state)
         self.assertEqual(ALL - {WWID % '1818'}, result.redundant_wwids)
         paths = result.details['maps'][WWID % '1818']['paths']
-        self.assertEqual(['0.0.1900', '0.0.1900'], [p['hba_id'] for p in paths])
+        self.assertEqual(['0.0.1900', '0.0.1900'],
+                         [p['hba_id'] for p in paths])
 
     def test_same_fcp_chpid(self):
         result = storage.probe_storage(self.fs('same-fcp-chpid'), COMMAND)
@@ -92,11 +93,13 @@ class ProbeStorageFixturesTest(helpers.TestCase):
         self.assertEqual(topology.REDUNDANT, result.state)
         self.assertEqual(ALL, result.redundant_wwids)
         paths = result.details['maps']['mpatha']['paths']
-        self.assertEqual(['0.0.1900', '0.0.1940'], [p['hba_id'] for p in paths])
+        self.assertEqual(['0.0.1900', '0.0.1940'],
+                         [p['hba_id'] for p in paths])
 
     def test_sysfs_only(self):
         with self.assertLogs(LOGGER, 'WARNING') as logs:
-            result = storage.probe_storage(self.fs('sysfs-only-storage'), COMMAND)
+            result = storage.probe_storage(self.fs('sysfs-only-storage'),
+                                           COMMAND)
         self.assertEqual(topology.REDUNDANT, result.state)
         self.assertEqual(ALL, result.redundant_wwids)
         self.assertEqual('sysfs', result.details['source'])
@@ -119,8 +122,9 @@ class ProbeStorageFixturesTest(helpers.TestCase):
         self.assertIn('/sys/block', logs.output[-1])
 
     def test_configured_command(self):
-        fs = self.tree_fs({'/_commands/_usr_sbin_multipathd_show_maps_json.out':
-                           one_map(path('sda'), path('sdb', host_adapter='0.0.1940'))})
+        output = one_map(path('sda'), path('sdb', host_adapter='0.0.1940'))
+        fs = self.tree_fs(
+            {'/_commands/_usr_sbin_multipathd_show_maps_json.out': output})
         self.assertEqual(topology.REDUNDANT, storage.probe_storage(
             fs, '/usr/sbin/multipathd show maps json').state)
         with self.assertLogs(LOGGER, 'WARNING'):
@@ -136,7 +140,8 @@ class ProbeStorageInlineTest(helpers.TestCase):
         return storage.probe_storage(self.tree_fs(files), COMMAND)
 
     def test_distinct_devices_without_chpid(self):
-        result = self.probe(one_map(path('sda'), path('sdb', host_adapter='0.0.1940')))
+        result = self.probe(
+            one_map(path('sda'), path('sdb', host_adapter='0.0.1940')))
         self.assertEqual(topology.REDUNDANT, result.state)
         self.assertEqual(frozenset({WWID % '1815'}), result.redundant_wwids)
 
@@ -192,7 +197,8 @@ class ProbeStorageInlineTest(helpers.TestCase):
 
     def test_bad_json_falls_back_to_sysfs(self):
         files = {'/sys/block/dm-0/dm/uuid': 'mpath-%s\n' % (WWID % '1815'),
-                 '/sys/block/dm-0/slaves/sda': '', '/sys/block/dm-0/slaves/sdb': '',
+                 '/sys/block/dm-0/slaves/sda': '',
+                 '/sys/block/dm-0/slaves/sdb': '',
                  '/sys/block/sda/device/state': 'running\n',
                  '/sys/block/sda/device/hba_id': '0.0.1900\n',
                  '/sys/block/sdb/device/state': 'offline\n',

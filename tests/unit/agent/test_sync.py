@@ -22,8 +22,8 @@ on a provider (400) and that only ``CUSTOM_*`` traits can be created (400).
 import json
 import logging
 import re
-import uuid as uuidlib
 from urllib import parse
+import uuid as uuidlib
 
 import fixtures
 from keystoneauth1 import exceptions as ks_exc
@@ -33,7 +33,8 @@ from zha_scheduler.agent import sync
 from zha_scheduler.clients import placement_client
 
 STANDARD_TRAITS = frozenset({'COMPUTE_NODE', 'COMPUTE_STATUS_DISABLED',
-                             'HW_CPU_S390X_VX', 'COMPUTE_NET_VIF_MODEL_VIRTIO'})
+                             'HW_CPU_S390X_VX',
+                             'COMPUTE_NET_VIF_MODEL_VIRTIO'})
 NOVA_TRAITS = ['COMPUTE_NET_VIF_MODEL_VIRTIO', 'COMPUTE_NODE',
                'HW_CPU_S390X_VX']
 _CUSTOM = re.compile(r'^CUSTOM_[A-Z0-9_]+$')

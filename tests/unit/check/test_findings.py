@@ -22,7 +22,8 @@ from zha_scheduler.check import findings
 def _report():
     report = findings.Report()
     report.add([findings.ok('nova-conf', 'read /etc/nova/nova.conf'),
-                findings.error('anti-affinity-filter', 'it is off', 'enable it'),
+                findings.error('anti-affinity-filter', 'it is off',
+                               'enable it'),
                 findings.warning('filter-order', 'too early', 'move it'),
                 findings.skipped('fencing', 'no --hook-conf given')])
     return report
@@ -56,13 +57,15 @@ class ReportTest(base.BaseTestCase):
         self.assertEqual(1, _report().exit_status)
         report = findings.Report([findings.warning('x', 'y', 'z')])
         self.assertEqual(0, report.exit_status)
-        self.assertEqual('0 errors, 1 warnings', report.to_text().splitlines()[-1])
+        self.assertEqual('0 errors, 1 warnings',
+                         report.to_text().splitlines()[-1])
         self.assertEqual(0, findings.Report().exit_status)
 
     def test_name_list_counts_the_names_it_leaves_out(self):
         self.assertEqual('a, b', findings.name_list(['b', 'a']))
+        names = ['h%02d' % i for i in range(12)]
         self.assertEqual('h00, h01, h02 (+9 more)',
-                         findings.name_list(['h%02d' % i for i in range(12)], 3))
+                         findings.name_list(names, 3))
 
     def test_one_line(self):
         self.assertEqual('a b', findings.one_line(ValueError('a\n  b')))

@@ -10,7 +10,9 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Unit tests of reading nova.conf: files, invalid values, resume-guests-state."""
+"""Unit tests of reading nova.conf:
+files, invalid values, resume-guests-state.
+"""
 
 import os
 
@@ -30,22 +32,24 @@ class NovaConfTest(helpers.CheckTestCase):
                          str(error))
 
     def test_unparseable_file_is_a_config_file_error(self):
-        path = self.write('nova.conf', '[filter_scheduler\nenabled_filters = x\n')
+        path = self.write('nova.conf',
+                          '[filter_scheduler\nenabled_filters = x\n')
         error = self.assertRaises(config_files.ConfigFileError,
                                   nova_conf.load, path)
         self.assertIn(path, str(error))
         self.assertNotIn('\n', str(error))
 
     def test_invalid_values_are_errors_naming_the_option(self):
-        nova = self.nova(replace=[('spread_domain = cpc', 'spread_domain = rack'),
-                                  ('max_skew = 1', 'max_skew = 0')])
+        nova = self.nova(replace=[
+            ('spread_domain = cpc', 'spread_domain = rack'),
+            ('max_skew = 1', 'max_skew = 0')])
         found = nova_conf.check_files(nova)
         messages = [f.message for f in found if f.check == 'option-values']
         self.assertEqual(
             ['[zha_scheduler] max_skew is invalid: Should be greater than or '
              'equal to 1 (in %s)' % nova.path,
-             "[zha_scheduler] spread_domain is invalid: Valid values are [lpar, "
-             "cpc, site], but found 'rack' (in %s)" % nova.path],
+             "[zha_scheduler] spread_domain is invalid: Valid values are "
+             "[lpar, cpc, site], but found 'rack' (in %s)" % nova.path],
             messages)
         self.assertEqual([findings.ERROR] * 2,
                          self.severities(found, 'option-values'))
@@ -63,19 +67,22 @@ class NovaConfTest(helpers.CheckTestCase):
         nova = self.nova('[DEFAULT]\ndebug = True\n')
         self.assertIn('ZhaFailureDomainFilter',
                       nova.get('filter_scheduler', 'enabled_filters'))
+        finding = self.only(nova_conf.check_files(nova), 'nova-conf')
         self.assertIn('1 file(s) of %s (zha-scheduler.conf)'
-                      % os.path.join(self.tmp, 'nova.conf.d'),
-                      self.only(nova_conf.check_files(nova), 'nova-conf').message)
+                      % os.path.join(self.tmp, 'nova.conf.d'), finding.message)
 
     def test_resume_guests_state(self):
         found = nova_conf.resume_guests_state(self.nova())
+        warning = self.only(found, 'resume-guests-state', findings.WARNING)
         self.assertIn('set [DEFAULT] resume_guests_state_on_host_boot = True',
-                      self.only(found, 'resume-guests-state', findings.WARNING).fix)
-        nova = self.nova(helpers.snippet() +
-                         '[DEFAULT]\nresume_guests_state_on_host_boot = True\n')
+                      warning.fix)
+        nova = self.nova(
+            helpers.snippet() +
+            '[DEFAULT]\nresume_guests_state_on_host_boot = True\n')
         self.only(nova_conf.resume_guests_state(nova), 'resume-guests-state',
                   findings.OK)
-        nova = self.nova('[DEFAULT]\nresume_guests_state_on_host_boot = maybe\n')
+        nova = self.nova(
+            '[DEFAULT]\nresume_guests_state_on_host_boot = maybe\n')
         self.assertIn('skipped', self.only(nova_conf.resume_guests_state(nova),
                                            'resume-guests-state',
                                            findings.OK).message)

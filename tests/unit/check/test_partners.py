@@ -14,14 +14,14 @@
 
 import os
 
-from tests.unit import zha_fakes
 from tests.unit.check import helpers
-from zha_scheduler import placement
-from zha_scheduler import topology
+from tests.unit import zha_fakes
 from zha_scheduler.check import findings
 from zha_scheduler.check import partners
 from zha_scheduler.check import placement_checks
 from zha_scheduler.check import tools_conf
+from zha_scheduler import placement
+from zha_scheduler import topology
 
 # name: (cpc, standby)
 HOSTS = {'cpc1-lpar1': ('Z1', False), 'cpc1-standby': ('Z1', True),
@@ -30,7 +30,8 @@ HOSTS = {'cpc1-lpar1': ('Z1', False), 'cpc1-standby': ('Z1', True),
 
 
 def _view(hosts=HOSTS):
-    by_uuid = {zha_fakes.host_uuid(name): topology.HostProfile(cpc=cpc, standby=standby)
+    by_uuid = {zha_fakes.host_uuid(name):
+               topology.HostProfile(cpc=cpc, standby=standby)
                for name, (cpc, standby) in hosts.items()}
     by_name = {name: by_uuid[zha_fakes.host_uuid(name)] for name in hosts}
     return placement_checks.PlacementView(
@@ -45,23 +46,26 @@ class PartnersTest(helpers.CheckTestCase):
         if partners_text is not None:
             lines.append('partners_file = %s' % (
                 partners_file or self.write('partners.yaml', partners_text)))
-        hook = tools_conf.load_hook(self.write('hook.conf', '\n'.join(lines) + '\n'))
+        hook_conf = self.write('hook.conf', '\n'.join(lines) + '\n')
+        hook = tools_conf.load_hook(hook_conf)
         return partners.check_partners(hook, view)
 
     def test_cross_cpc_partners_are_ok(self):
-        found = self.check('cpc1-lpar1: cpc2-standby\ncpc2-lpar1: cpc1-standby\n'
+        found = self.check('cpc1-lpar1: cpc2-standby\n'
+                           'cpc2-lpar1: cpc1-standby\n'
                            'cpc2-lpar2: cpc1-standby\n', _view())
-        self.assertEqual('partners_file maps 3 primaries to 2 standby hosts, each '
-                         'on another CPC',
-                         self.only(found, 'standby-partners', findings.OK).message)
+        ok = self.only(found, 'standby-partners', findings.OK)
+        self.assertEqual('partners_file maps 3 primaries to 2 standby hosts, '
+                         'each on another CPC', ok.message)
 
     def test_partner_on_the_same_cpc_is_an_error(self):
-        found = self.check('cpc1-lpar1: cpc2-standby\ncpc2-lpar1: cpc1-standby\n'
+        found = self.check('cpc1-lpar1: cpc2-standby\n'
+                           'cpc2-lpar1: cpc1-standby\n'
                            'cpc2-lpar2: cpc2-standby\n', _view())
         error = self.only(found, 'standby-partners', findings.ERROR)
-        self.assertEqual('cpc2-lpar2 and its partner cpc2-standby are both on CPC '
-                         'Z2: one CPC failure takes both, and its guests have '
-                         'nowhere to go', error.message)
+        self.assertEqual('cpc2-lpar2 and its partner cpc2-standby are both '
+                         'on CPC Z2: one CPC failure takes both, and its '
+                         'guests have nowhere to go', error.message)
 
     def test_standby_without_partner_is_a_warning(self):
         found = self.check('cpc1-lpar1: cpc2-standby\n', _view())
@@ -74,12 +78,13 @@ class PartnersTest(helpers.CheckTestCase):
                            'cpc2-lpar2: cpc1-standby\n',
                            _view({**HOSTS, 'cpc2-standby': ('Z3', False)}))
         warning = self.only(found, 'standby-partners', findings.WARNING)
-        self.assertIn('partner(s) cpc2-lpar2 carry no CUSTOM_ZHA_STANDBY trait',
-                      warning.message)
+        self.assertIn('partner(s) cpc2-lpar2 carry no CUSTOM_ZHA_STANDBY '
+                      'trait', warning.message)
         self.assertIn('standby = True', warning.fix)
 
     def test_unknown_host_names_are_a_warning(self):
-        found = self.check('cpc1-lpar1: cpc2-standby\ncpc2-lpar1: cpc1-standby\n'
+        found = self.check('cpc1-lpar1: cpc2-standby\n'
+                           'cpc2-lpar1: cpc1-standby\n'
                            'lpar9: cpc1-standby\n', _view())
         warning = self.only(found, 'standby-partners', findings.WARNING)
         self.assertIn('not compute nodes in Placement: lpar9', warning.message)
@@ -90,15 +95,16 @@ class PartnersTest(helpers.CheckTestCase):
 
     def test_without_placement_only_the_file_is_checked(self):
         found = self.check('cpc1-lpar1: cpc1-standby\n')
+        ok = self.only(found, 'standby-partners', findings.OK)
         self.assertIn('standby hosts not checked without Placement',
-                      self.only(found, 'standby-partners', findings.OK).message)
+                      ok.message)
 
     def test_unreadable_partners_file_is_an_error(self):
         missing = os.path.join(self.tmp, 'nope.yaml')
         found = self.check('', _view(), partners_file=missing)
         error = self.only(found, 'standby-partners', findings.ERROR)
-        self.assertEqual('cannot read [zha_evacuate] partners_file %s: No such file '
-                         'or directory' % missing, error.message)
+        self.assertEqual('cannot read [zha_evacuate] partners_file %s: '
+                         'No such file or directory' % missing, error.message)
 
     def test_malformed_partners_file_is_an_error(self):
         for text, why in (('- a\n- b\n', 'must map each primary host'),

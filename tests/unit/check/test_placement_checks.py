@@ -10,16 +10,18 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Unit tests of placement-reachable and topology-traits on a fake Placement."""
+"""Unit tests of placement-reachable and topology-traits
+on a fake Placement.
+"""
 
 from urllib import parse
 
-from tests.unit import zha_fakes
 from tests.unit.check import helpers
-from zha_scheduler import traits
+from tests.unit import zha_fakes
 from zha_scheduler.check import findings
 from zha_scheduler.check import placement_checks
 from zha_scheduler.clients import placement_client
+from zha_scheduler import traits
 
 COMPUTE_NODE = 'COMPUTE_NODE'
 
@@ -67,8 +69,8 @@ class PlacementChecksTest(helpers.CheckTestCase):
         hosts = [_host('lpar1', 'Z1'), _host('lpar2', 'Z2', standby=True)]
         hosts += [_host('bare%02d' % i) for i in range(12)]
         found, view = self.check(FakePlacement(hosts))
-        self.assertIn('14 compute nodes, 2 with ZHA traits',
-                      self.only(found, 'placement-reachable', findings.OK).message)
+        reachable = self.only(found, 'placement-reachable', findings.OK)
+        self.assertIn('14 compute nodes, 2 with ZHA traits', reachable.message)
         warning = self.only(found, 'topology-traits', findings.WARNING)
         self.assertIn('12 of 14 compute nodes have no CUSTOM_ZHA_CPC_* trait: '
                       'bare00, bare01, bare02', warning.message)
@@ -77,22 +79,26 @@ class PlacementChecksTest(helpers.CheckTestCase):
         self.assertEqual({'lpar2'}, view.standby_names())
 
     def test_all_hosts_with_traits_on_two_cpcs_is_ok(self):
-        found, _ = self.check(FakePlacement([_host('a', 'Z1'), _host('b', 'Z2')]))
+        found, _ = self.check(
+            FakePlacement([_host('a', 'Z1'), _host('b', 'Z2')]))
+        ok = self.only(found, 'topology-traits', findings.OK)
         self.assertEqual('all 2 compute nodes carry a CPC trait (2 CPCs)',
-                         self.only(found, 'topology-traits', findings.OK).message)
+                         ok.message)
 
     def test_one_cpc_only_is_a_warning(self):
-        found, _ = self.check(FakePlacement([_host('a', 'Z1'), _host('b', 'Z1')]))
+        found, _ = self.check(
+            FakePlacement([_host('a', 'Z1'), _host('b', 'Z1')]))
         warning = self.only(found, 'topology-traits', findings.WARNING)
         self.assertIn('every compute node with a CPC trait is on CPC Z1',
                       warning.message)
 
     def test_site_traits_are_checked_when_spreading_over_sites(self):
         client = FakePlacement([_host('a', 'Z1', 'DC1'), _host('b', 'Z2')])
-        found, _ = self.check(client, ('spread_domain = cpc', 'spread_domain = site'))
+        found, _ = self.check(client, ('spread_domain = cpc',
+                                       'spread_domain = site'))
         warning = self.only(found, 'topology-traits', findings.WARNING)
-        self.assertIn('1 of 2 compute nodes have no CUSTOM_ZHA_SITE_* trait: b',
-                      warning.message)
+        self.assertIn('1 of 2 compute nodes have no CUSTOM_ZHA_SITE_* '
+                      'trait: b', warning.message)
 
     def test_root_providers_when_none_is_marked_compute_node(self):
         client = FakePlacement([_host('a', 'Z1', compute=False),
@@ -105,8 +111,9 @@ class PlacementChecksTest(helpers.CheckTestCase):
         found, view = self.check(Unreachable())
         self.assertIsNone(view)
         error = self.only(found, 'placement-reachable', findings.ERROR)
-        self.assertEqual('Placement cannot be read: Unable to establish connection '
-                         'to http://placement:8778/: refused', error.message)
+        self.assertEqual('Placement cannot be read: Unable to establish '
+                         'connection to http://placement:8778/: refused',
+                         error.message)
         self.assertIn('[placement]', error.fix)
         self.assertIn('skipped', self.only(found, 'topology-traits').message)
 
@@ -122,10 +129,12 @@ class PlacementChecksTest(helpers.CheckTestCase):
         self.assertIn('[placement] auth_type is not set', error.message)
 
     def test_unknown_auth_plugin_is_an_error(self):
-        nova = self.nova(helpers.snippet() + '[placement]\nauth_type = pasword\n')
+        nova = self.nova(helpers.snippet() +
+                         '[placement]\nauth_type = pasword\n')
         found, _ = placement_checks.check_placement(nova)
         error = self.only(found, 'placement-reachable', findings.ERROR)
-        self.assertIn('auth_type = pasword is not a keystoneauth plugin', error.message)
+        self.assertIn('auth_type = pasword is not a keystoneauth plugin',
+                      error.message)
 
     def test_skip(self):
         found, view = placement_checks.check_placement(self.nova(), skip=True)

@@ -35,8 +35,9 @@ class FiltersTest(helpers.CheckTestCase):
     def test_shipped_snippet_has_no_error_nor_warning(self):
         found = self.check()
         self.assertEqual([findings.OK] * 5, [f.severity for f in found], found)
-        self.assertEqual(['filters-loadable', 'nova-filters-kept', 'filters-enabled',
-                          'anti-affinity-filter', 'filter-order'],
+        self.assertEqual(['filters-loadable', 'nova-filters-kept',
+                          'filters-enabled', 'anti-affinity-filter',
+                          'filter-order'],
                          [f.check for f in found])
 
     def test_lost_nova_line_is_one_error_naming_novas_enabled_filters(self):
@@ -57,27 +58,32 @@ class FiltersTest(helpers.CheckTestCase):
     def test_misspelt_filter_is_an_error_with_a_suggestion(self):
         found = self.check(('ZhaRedundancyFilter,', 'ZhaRedundancyFiltr,'))
         error = self.only(found, 'filters-loadable', findings.ERROR)
-        self.assertIn('enabled filter ZhaRedundancyFiltr is not among the loaded '
-                      'filter classes (did you mean ZhaRedundancyFilter?)',
+        self.assertIn('enabled filter ZhaRedundancyFiltr is not among the '
+                      'loaded filter classes '
+                      '(did you mean ZhaRedundancyFilter?)',
                       error.message)
         self.assertIn('SchedulerHostFilterNotFound', error.message)
 
     def test_unloadable_available_filters_value_is_an_error(self):
-        found = self.check((ZHA_LINE, ZHA_LINE.replace('all_filters', 'all_filterz')))
+        misspelt = ZHA_LINE.replace('all_filters', 'all_filterz')
+        found = self.check((ZHA_LINE, misspelt))
         errors = [f.message for f in found if f.severity == findings.ERROR]
-        self.assertIn('available_filters value zha_scheduler.filters.all_filterz '
+        self.assertIn('available_filters value '
+                      'zha_scheduler.filters.all_filterz '
                       'cannot be loaded: module zha_scheduler.filters has no '
                       'attribute all_filterz', errors)
         # The ZHA filters it should have brought are enabled, not loaded.
         self.assertIn('ZhaFailureDomainFilter is enabled but not loaded: '
-                      'available_filters lacks zha_scheduler.filters.all_filters; '
+                      'available_filters lacks '
+                      'zha_scheduler.filters.all_filters; '
                       'nova-scheduler does not start', errors)
 
     def test_missing_module_is_reported_in_one_line(self):
-        found = self.check((ZHA_LINE, 'available_filters = zha_schedulr.all\n'))
+        found = self.check((ZHA_LINE,
+                            'available_filters = zha_schedulr.all\n'))
         messages = [f.message for f in found if f.check == 'filters-loadable']
-        self.assertIn("available_filters value zha_schedulr.all cannot be loaded: "
-                      "No module named 'zha_schedulr'", messages)
+        self.assertIn("available_filters value zha_schedulr.all cannot be "
+                      "loaded: No module named 'zha_schedulr'", messages)
 
     def test_zha_filter_failing_to_import_names_the_error(self):
         real = loader.load
@@ -98,14 +104,15 @@ class FiltersTest(helpers.CheckTestCase):
     def test_anti_affinity_filter_disabled_is_an_error(self):
         found = self.check(('ServerGroupAntiAffinityFilter,', ''))
         error = self.only(found, 'anti-affinity-filter', findings.ERROR)
-        self.assertIn('Nova refuses every boot into an anti-affinity server group',
-                      error.message)
+        self.assertIn('Nova refuses every boot into an anti-affinity server '
+                      'group', error.message)
         self.assertIn('add ServerGroupAntiAffinityFilter', error.fix)
 
     def test_zha_filters_not_enabled_are_warnings(self):
         found = self.check(('ZhaStandbyFilter,ZhaRedundancyFilter,', ''))
         warnings = [f for f in found if f.check == 'filters-enabled']
-        self.assertEqual([findings.WARNING] * 2, [f.severity for f in warnings])
+        self.assertEqual([findings.WARNING] * 2,
+                         [f.severity for f in warnings])
         self.assertEqual(['ZhaStandbyFilter', 'ZhaRedundancyFilter'],
                          [f.message.split()[0] for f in warnings])
         self.assertIn('before ZhaFailureDomainFilter', warnings[0].fix)
@@ -115,12 +122,15 @@ class FiltersTest(helpers.CheckTestCase):
         warning = self.only(found, 'filters-enabled', findings.WARNING)
         self.assertIn('zha-scheduler is not enabled', warning.message)
         self.assertEqual([], self.errors(found))
-        self.assertIn('skipped', self.only(found, 'anti-affinity-filter').message)
+        self.assertIn('skipped',
+                      self.only(found, 'anti-affinity-filter').message)
 
     def test_failure_domain_filter_before_others_is_a_warning(self):
-        found = self.check(('ZhaStandbyFilter,', 'ZhaFailureDomainFilter,ZhaStandbyFilter,'),
+        found = self.check(('ZhaStandbyFilter,',
+                            'ZhaFailureDomainFilter,ZhaStandbyFilter,'),
                            (',ZhaFailureDomainFilter\n', '\n'))
         warning = self.only(found, 'filter-order', findings.WARNING)
-        self.assertIn('ZhaFailureDomainFilter comes before ZhaConsistencyGroupFilter, '
+        self.assertIn('ZhaFailureDomainFilter comes before '
+                      'ZhaConsistencyGroupFilter, '
                       'ZhaRedundancyFilter, ZhaStandbyFilter', warning.message)
         self.assertEqual([], self.errors(found))

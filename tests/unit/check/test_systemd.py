@@ -10,7 +10,9 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Unit tests of Restart= parsing (units, drop-ins, masking) and restart-policy."""
+"""Unit tests of Restart= parsing (units, drop-ins, masking)
+and restart-policy.
+"""
 
 import os
 
@@ -47,15 +49,19 @@ class SystemdTest(helpers.CheckTestCase):
         self.assertEqual(['/tmp/units'], systemd.unit_dirs('/tmp/units'))
 
     def test_restart_of_the_unit_file(self):
-        path = self.unit(self.vendor, UNIT, '[Unit]\nRestart=always\n[Service]\n'
-                         '# Restart=always\nExecStart=/usr/bin/x\nRestart = on-failure\n')
+        path = self.unit(self.vendor, UNIT,
+                         '[Unit]\nRestart=always\n[Service]\n'
+                         '# Restart=always\nExecStart=/usr/bin/x\n'
+                         'Restart = on-failure\n')
         setting = self.restart()
         self.assertEqual(('on-failure', path), (setting.value, setting.source))
 
     def test_missing_restart_is_no(self):
-        path = self.unit(self.vendor, UNIT, '[Service]\nExecStart=/usr/bin/x\n')
+        path = self.unit(self.vendor, UNIT,
+                         '[Service]\nExecStart=/usr/bin/x\n')
         setting = self.restart()
-        self.assertEqual(('no', None, path), (setting.value, setting.source, setting.path))
+        self.assertEqual(('no', None, path),
+                         (setting.value, setting.source, setting.path))
 
     def test_unit_in_etc_replaces_the_vendor_unit(self):
         self.unit(self.vendor, UNIT, '[Service]\nRestart=always\n')
@@ -64,10 +70,13 @@ class SystemdTest(helpers.CheckTestCase):
 
     def test_drop_ins_apply_in_name_order_and_etc_hides_vendor_ones(self):
         self.unit(self.vendor, UNIT, '[Service]\nRestart=no\n')
-        self.unit(self.vendor, UNIT + '.d/10-restart.conf', '[Service]\nRestart=always\n')
-        self.unit(self.vendor, UNIT + '.d/20-other.conf', '[Service]\nRestart=on-abort\n')
+        self.unit(self.vendor, UNIT + '.d/10-restart.conf',
+                  '[Service]\nRestart=always\n')
+        self.unit(self.vendor, UNIT + '.d/20-other.conf',
+                  '[Service]\nRestart=on-abort\n')
         self.assertEqual('on-abort', self.restart().value)
-        hiding = self.unit(self.etc, UNIT + '.d/20-other.conf', '[Service]\nNice=5\n')
+        hiding = self.unit(self.etc, UNIT + '.d/20-other.conf',
+                           '[Service]\nNice=5\n')
         self.assertEqual('always', self.restart().value)
         self.unit(self.etc, UNIT + '.d/30-reset.conf', '[Service]\nRestart=\n')
         self.assertEqual('no', self.restart().value)
@@ -87,7 +96,8 @@ class SystemdTest(helpers.CheckTestCase):
         self.assertTrue(self.restart().masked)
 
     def test_restart_policy_findings(self):
-        self.unit(self.vendor, 'openstack-nova-compute.service', '[Service]\nRestart=always\n')
+        self.unit(self.vendor, 'openstack-nova-compute.service',
+                  '[Service]\nRestart=always\n')
         self.unit(self.etc, UNIT, '[Service]\nExecStart=/usr/bin/x\n')
         found = host_conf.check_restart(self.dirs)
         self.assertEqual(['restart-policy'] * 3, [f.check for f in found])
@@ -97,12 +107,14 @@ class SystemdTest(helpers.CheckTestCase):
             'openstack-nova-compute.service: Restart=always (set in '))
         self.assertIn("Restart=no (systemd's default", found[1].message)
         self.assertIn('%s/%s.d/restart.conf' % (self.etc, UNIT), found[1].fix)
-        self.assertEqual('skipped: zha-evacuate-watch.service not installed in %s'
-                         % ', '.join(self.dirs), found[2].message)
+        self.assertEqual('skipped: zha-evacuate-watch.service not installed '
+                         'in %s' % ', '.join(self.dirs), found[2].message)
 
     def test_shipped_units_restart_on_failure(self):
         here = os.path.dirname(__file__)
-        shipped = os.path.normpath(os.path.join(here, '..', '..', '..', 'etc', 'systemd'))
+        shipped = os.path.normpath(
+            os.path.join(here, '..', '..', '..', 'etc', 'systemd'))
         found = host_conf.check_restart([shipped])
         self.assertEqual([findings.OK] * 3, [f.severity for f in found])
-        self.assertIn('zha-evacuate-watch.service: Restart=on-failure', found[2].message)
+        self.assertIn('zha-evacuate-watch.service: Restart=on-failure',
+                      found[2].message)

@@ -29,7 +29,8 @@ class AgentConfigTest(helpers.CheckTestCase):
             self.write('agent.conf', text)))
 
     def test_valid_agent_config(self):
-        groups = self.write('groups.yaml', 'SAP: ["36005076309ffd4300000000000001815"]\n')
+        groups = self.write('groups.yaml',
+                            'SAP: ["36005076309ffd4300000000000001815"]\n')
         found = self.check('[zha_agent]\nconsistency_groups_file = %s\n'
                            '[placement]\n%s' % (groups, TOKEN))
         self.only(found, 'agent-config', findings.OK)
@@ -49,8 +50,8 @@ class AgentConfigTest(helpers.CheckTestCase):
     def test_no_credentials_and_invalid_values_are_errors(self):
         found = self.check('[zha_agent]\ninterval = 0\n')
         self.assertEqual(
-            ['[zha_agent] interval is invalid: Should be greater than or equal to 1 '
-             '(in %s/agent.conf)' % self.tmp,
+            ['[zha_agent] interval is invalid: Should be greater than or '
+             'equal to 1 (in %s/agent.conf)' % self.tmp,
              '[placement] auth_type is not set: zha-trait-agent cannot write '
              'traits to Placement (in %s/agent.conf)' % self.tmp],
             [f.message for f in self.errors(found)])
@@ -72,8 +73,9 @@ class HookConfigTest(helpers.CheckTestCase):
 
     def hmc(self, extra=''):
         lpars = self.write('lpars.yaml', 'lpar1: {cpc: Z1, lpar: KVM1}\n')
-        return ('[zha_evacuate]\nfencing = hmc\nhmc_host = hmc1\nhmc_userid = u\n'
-                'hmc_password = p\nlpars_file = %s\n%s[nova]\n%s' % (lpars, extra, TOKEN))
+        return ('[zha_evacuate]\nfencing = hmc\nhmc_host = hmc1\n'
+                'hmc_userid = u\nhmc_password = p\nlpars_file = %s\n'
+                '%s[nova]\n%s' % (lpars, extra, TOKEN))
 
     def test_fencing_none_is_a_warning(self):
         found = self.check('[nova]\n' + TOKEN)
@@ -88,9 +90,11 @@ class HookConfigTest(helpers.CheckTestCase):
                          self.only(found, 'fencing', findings.OK).message)
 
     def test_incomplete_hmc_fencing_is_an_error(self):
-        found = self.check('[zha_evacuate]\nfencing = hmc\nhmc_host = hmc1\n[nova]\n' + TOKEN)
+        found = self.check('[zha_evacuate]\nfencing = hmc\nhmc_host = hmc1\n'
+                           '[nova]\n' + TOKEN)
         error = self.only(found, 'fencing', findings.ERROR)
-        self.assertIn('fencing = hmc needs [zha_evacuate] hmc_userid', error.message)
+        self.assertIn('fencing = hmc needs [zha_evacuate] hmc_userid',
+                      error.message)
 
     def test_hmc_tls_settings(self):
         found = self.check(self.hmc('hmc_insecure = True\n'))
@@ -100,10 +104,11 @@ class HookConfigTest(helpers.CheckTestCase):
                       self.only(found, 'fencing', findings.ERROR).message)
 
     def test_no_nova_credentials_and_invalid_values_are_errors(self):
-        found = self.check('[zha_evacuate]\nfencing = stonith\nmax_parallel = 0\n')
+        found = self.check(
+            '[zha_evacuate]\nfencing = stonith\nmax_parallel = 0\n')
         messages = [f.message for f in self.errors(found)]
         self.assertEqual(3, len(messages), messages)
-        self.assertIn("[zha_evacuate] fencing is invalid: Valid values are [none, "
-                      "hmc], but found 'stonith'", messages[0])
+        self.assertIn("[zha_evacuate] fencing is invalid: Valid values are "
+                      "[none, hmc], but found 'stonith'", messages[0])
         self.assertIn('[nova] auth_type is not set', messages[2])
         self.assertIn('skipped', self.only(found, 'fencing').message)

@@ -27,28 +27,33 @@ class WeighersTest(helpers.CheckTestCase):
 
     def test_shipped_snippet_is_ok(self):
         found = self.check()
-        self.assertEqual(['weighers-loadable', 'nova-weighers-kept', 'weighers-enabled'],
+        self.assertEqual(['weighers-loadable', 'nova-weighers-kept',
+                          'weighers-enabled'],
                          [f.check for f in found])
         self.assertEqual([findings.OK] * 3, [f.severity for f in found])
 
     def test_zha_weighers_missing_are_warnings(self):
-        found = self.check((WEIGHERS, 'weight_classes = nova.scheduler.weights.all_weighers'))
+        found = self.check(
+            (WEIGHERS, 'weight_classes = nova.scheduler.weights.all_weighers'))
         warnings = [f for f in found if f.check == 'weighers-enabled']
-        self.assertEqual([findings.WARNING] * 2, [f.severity for f in warnings])
+        self.assertEqual([findings.WARNING] * 2,
+                         [f.severity for f in warnings])
         self.assertEqual('add zha_scheduler.weights.all_weighers to '
                          '[filter_scheduler] weight_classes', warnings[0].fix)
         self.assertEqual([], self.errors(found))
 
     def test_lost_nova_weighers_is_an_error(self):
-        found = self.check((WEIGHERS, 'weight_classes = zha_scheduler.weights.all_weighers'))
+        found = self.check(
+            (WEIGHERS, 'weight_classes = zha_scheduler.weights.all_weighers'))
         error = self.only(found, 'nova-weighers-kept', findings.ERROR)
         self.assertIn('soft-anti-affinity', error.message)
 
     def test_unloadable_weigher_is_an_error(self):
-        found = self.check((WEIGHERS, WEIGHERS + ',nova.scheduler.weights.ram'))
+        found = self.check(
+            (WEIGHERS, WEIGHERS + ',nova.scheduler.weights.ram'))
         error = self.only(found, 'weighers-loadable', findings.ERROR)
-        self.assertIn('weight_classes value nova.scheduler.weights.ram cannot be '
-                      'loaded', error.message)
+        self.assertIn('weight_classes value nova.scheduler.weights.ram '
+                      'cannot be loaded', error.message)
 
     def test_zero_multiplier_is_a_warning(self):
         found = self.check(('failure_domain_weight_multiplier = 1.0',

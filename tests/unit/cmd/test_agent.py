@@ -10,7 +10,9 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Unit tests for zha_scheduler.cmd.agent: main() in-process on fixture trees."""
+"""Unit tests for zha_scheduler.cmd.agent:
+main() in-process on fixture trees.
+"""
 
 import io
 import json

@@ -10,10 +10,10 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-import io
-import os
 from contextlib import redirect_stderr
 from contextlib import redirect_stdout
+import io
+import os
 from unittest import mock
 
 import fixtures
@@ -31,13 +31,16 @@ class CliTest(base.BaseTestCase):
         self.tmp = self.useFixture(fixtures.TempDir()).path
         self.conf = os.path.join(self.tmp, 'e.conf')
         with open(self.conf, 'w') as f:
-            f.write('[zha_evacuate]\ncoordination_url = file://%s\nstate_dir = %s\n'
-                    'poll_interval = 0.01\n' % (self.tmp, self.tmp))
+            f.write('[zha_evacuate]\ncoordination_url = file://%s\n'
+                    'state_dir = %s\npoll_interval = 0.01\n'
+                    % (self.tmp, self.tmp))
         self.nova = fakes.FakeNova(
-            [fakes.service('lpar1', up=False), fakes.service('l2'), fakes.service('l3')],
+            [fakes.service('lpar1', up=False), fakes.service('l2'),
+             fakes.service('l3')],
             [fakes.instance('a')])
         self.useFixture(fixtures.MonkeyPatch(
-            'zha_scheduler.clients.nova_client.NovaClient', lambda conn: self.nova))
+            'zha_scheduler.clients.nova_client.NovaClient',
+            lambda conn: self.nova))
 
     def main(self, *args):
         out, err = io.StringIO(), io.StringIO()
@@ -75,5 +78,36 @@ class CliTest(base.BaseTestCase):
         self.assertEqual(2, self.main('lpar1')[0])
 
     def test_fencing_is_imported_only_when_configured(self):
-        with mock.patch.dict('sys.modules', {'zha_scheduler.evacuate.fencing': None}):
+        with mock.patch.dict('sys.modules',
+                             {'zha_scheduler.evacuate.fencing': None}):
             self.assertEqual(0, self.main('lpar1', '--dry-run')[0])
+
+    def test_configuration_errors_exit_2_with_one_line(self):
+        lpars = os.path.join(self.tmp, 'lpars.yaml')
+        with open(lpars, 'w') as f:
+            f.write('- lpar1\n- lpar2\n')
+        cases = {
+            'fencing = hmc\n': 'fencing = hmc needs [zha_evacuate] hmc_host',
+            'fencing = hmc\nhmc_host = h\nhmc_userid = u\nhmc_password = p\n'
+            'lpars_file = %s\n' % lpars: 'found list',
+            'partners_file = %s\n' % lpars: 'must map each primary host',
+        }
+        with open(self.conf) as f:
+            base_conf = f.read()
+        for options, why in cases.items():
+            with open(self.conf, 'w') as f:
+                f.write(base_conf + options)
+            status, out, err = self.main('lpar1')
+            self.assertEqual(2, status, err)
+            self.assertEqual('', out)
+            self.assertEqual(1, len(err.splitlines()), err)
+            self.assertIn('zha-evacuate: configuration error: ', err)
+            self.assertIn(why, err)
+        self.assertEqual([], self.nova.evacuated)
+
+    def test_no_nova_credentials_is_a_configuration_error(self):
+        out, err = io.StringIO(), io.StringIO()
+        with redirect_stdout(out), redirect_stderr(err):
+            status = evacuate.main(['--config-file', self.conf, 'lpar1'])
+        self.assertEqual(2, status)
+        self.assertIn('[nova] auth_type is not set', err.getvalue())

@@ -10,8 +10,8 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Unit tests for zha_scheduler.conf: the [zha_scheduler] options (conf/scheduler.py)
-as list_opts() and the global CONF give them."""
+"""Unit tests for zha_scheduler.conf: the [zha_scheduler] options
+(conf/scheduler.py) as list_opts() and the global CONF give them."""
 
 import importlib.metadata
 

@@ -12,8 +12,8 @@
 
 """A fake Nova for the evacuation hook's unit tests."""
 
-from zha_scheduler import model
 from zha_scheduler.clients import nova_client
+from zha_scheduler import model
 
 
 def instance(id_, host='lpar1', status='ACTIVE', metadata=None, name=None,

@@ -23,4 +23,5 @@ class BrakeTest(base.BaseTestCase):
                     fakes.service('c'), fakes.service('d')]
         brake.check(services, 0.5)
         services[2].up = False
-        self.assertRaisesRegex(brake.BrakeEngaged, '3 of 4', brake.check, services, 0.5)
+        self.assertRaisesRegex(brake.BrakeEngaged, '3 of 4',
+                               brake.check, services, 0.5)

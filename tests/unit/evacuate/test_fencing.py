@@ -57,7 +57,8 @@ class _Base(base.BaseTestCase):
             'hmc.example.com', 'HMC1', '2.16', '4.10')
         classic = self.session.hmc.cpcs.add(
             {'name': 'Z1', 'dpm-enabled': False})
-        self.lpar1 = classic.lpars.add({'name': 'KVMH01', 'status': 'operating'})
+        self.lpar1 = classic.lpars.add(
+            {'name': 'KVMH01', 'status': 'operating'})
         self.lpar2 = classic.lpars.add(
             {'name': 'KVMH02', 'status': 'not-activated'})
         dpm = self.session.hmc.cpcs.add({'name': 'Z2', 'dpm-enabled': True})
@@ -140,7 +141,8 @@ class ClassicModeTest(_Base):
         self.assertTrue(deactivate.call_args.kwargs['force'])
 
     def test_already_not_activated_is_a_successful_no_op(self):
-        with mock.patch.object(zhmcclient.Lpar, 'deactivate') as deactivate:
+        with mock.patch.object(zhmcclient.Lpar, 'deactivate',
+                               autospec=True) as deactivate:
             details = self.fencer().fence('lpar2.example.com')
         deactivate.assert_not_called()
         self.assertEqual('none', details['action'])
@@ -151,7 +153,7 @@ class ClassicModeTest(_Base):
 
     def test_lpar_still_operating_after_deactivate_fails(self):
         # The HMC accepted the request but the LPAR did not go down.
-        with mock.patch.object(zhmcclient.Lpar, 'deactivate'):
+        with mock.patch.object(zhmcclient.Lpar, 'deactivate', autospec=True):
             exc = self.assertRaises(fencing.FencingError,
                                     self.fencer().fence, 'lpar1.example.com')
         self.assertIn("has status 'operating' after deactivate", str(exc))
@@ -159,7 +161,8 @@ class ClassicModeTest(_Base):
 
     def test_lpar_ending_in_exceptions_fails(self):
         with mock.patch.object(_urihandler.LparDeactivateHandler,
-                               'get_status', return_value='exceptions'):
+                               'get_status', autospec=True,
+                               return_value='exceptions'):
             exc = self.assertRaises(fencing.FencingError,
                                     self.fencer(status_timeout=1).fence,
                                     'lpar1.example.com')
@@ -170,7 +173,7 @@ class ClassicModeTest(_Base):
         error = zhmcclient.HTTPError(
             {'http-status': 403, 'reason': 1, 'message': 'not authorized',
              'request-method': 'POST', 'request-uri': '/api/x'})
-        with mock.patch.object(zhmcclient.Lpar, 'deactivate',
+        with mock.patch.object(zhmcclient.Lpar, 'deactivate', autospec=True,
                                side_effect=error):
             exc = self.assertRaises(fencing.FencingError,
                                     self.fencer().fence, 'lpar1.example.com')
@@ -181,7 +184,8 @@ class ClassicModeTest(_Base):
 
     def test_connection_error_fails(self):
         error = zhmcclient.ConnectionError('connection refused', None)
-        with mock.patch.object(self.session, 'get', side_effect=error):
+        with mock.patch.object(self.session, 'get', autospec=True,
+                               side_effect=error):
             exc = self.assertRaises(fencing.FencingError,
                                     self.fencer().fence, 'lpar1.example.com')
         self.assertIn('connection refused', str(exc))
@@ -204,7 +208,8 @@ class ClassicModeTest(_Base):
 class DpmModeTest(_Base):
 
     def test_active_partition_is_stopped(self):
-        with mock.patch.object(zhmcclient.Lpar, 'deactivate') as deactivate:
+        with mock.patch.object(zhmcclient.Lpar, 'deactivate',
+                               autospec=True) as deactivate:
             details = self.fencer().fence('dpm1.example.com')
         deactivate.assert_not_called()
         self.assertEqual('stopped', self.partition.properties['status'])
@@ -216,7 +221,8 @@ class DpmModeTest(_Base):
 
     def test_already_stopped_partition_is_a_no_op(self):
         self.partition.properties['status'] = 'stopped'
-        with mock.patch.object(zhmcclient.Partition, 'stop') as stop:
+        with mock.patch.object(zhmcclient.Partition, 'stop',
+                               autospec=True) as stop:
             details = self.fencer().fence('dpm1.example.com')
         stop.assert_not_called()
         self.assertEqual('none', details['action'])
@@ -262,7 +268,8 @@ class LparsFileTest(_Base):
 
     def test_file_is_read_again_at_fence_time(self):
         fencer = self.fencer()
-        self.write('lpars.yaml', 'other.example.com: {cpc: Z1, lpar: KVMH01}\n')
+        self.write('lpars.yaml',
+                   'other.example.com: {cpc: Z1, lpar: KVMH01}\n')
         self.assertEqual('deactivate',
                          fencer.fence('other.example.com')['action'])
 
@@ -300,7 +307,7 @@ class SessionTest(_Base):
                       'is disabled', self.log.output)
 
     def test_default_factory_is_zhmcclient_session(self):
-        with mock.patch.object(zhmcclient, 'Session',
+        with mock.patch.object(zhmcclient, 'Session', autospec=True,
                                return_value=self.session) as session:
             fencing.HmcFencer(self.conf).fence('lpar1.example.com')
         session.assert_called_once()
@@ -309,7 +316,7 @@ class SessionTest(_Base):
         self.factory.assert_not_called()
 
     def test_password_is_not_in_errors_or_logs(self):
-        with mock.patch.object(zhmcclient.Lpar, 'deactivate',
+        with mock.patch.object(zhmcclient.Lpar, 'deactivate', autospec=True,
                                side_effect=zhmcclient.Error('boom')):
             exc = self.assertRaises(fencing.FencingError,
                                     self.fencer().fence, 'lpar1.example.com')

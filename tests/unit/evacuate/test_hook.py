@@ -43,10 +43,12 @@ class HookTest(base.BaseTestCase):
         self.nova = fakes.FakeNova(
             [fakes.service('lpar1', up=False), fakes.service('lpar2'),
              fakes.service('sb')],
-            [fakes.instance('a'), fakes.instance('b', metadata={'zha:priority': '5'})])
+            [fakes.instance('a'),
+             fakes.instance('b', metadata={'zha:priority': '5'})])
 
     def hook(self, fencer=None, **kw):
-        return hook_mod.Hook(self.nova, fencer, coordination_url='file://' + self.tmp,
+        return hook_mod.Hook(self.nova, fencer,
+                             coordination_url='file://' + self.tmp,
                              state_dir=self.tmp, partners={'lpar1': 'sb'},
                              poll_interval=0.01, **kw)
 
@@ -54,7 +56,8 @@ class HookTest(base.BaseTestCase):
         rep = self.hook(max_parallel=1).run('lpar1')
         self.assertEqual([('b', 'sb'), ('a', 'sb')], self.nova.evacuated)
         self.assertEqual([], rep.failed)
-        self.assertTrue(self.nova.reasons[0].startswith('zha-evacuate: in progress'))
+        self.assertTrue(
+            self.nova.reasons[0].startswith('zha-evacuate: in progress'))
         self.assertTrue(self.nova.reasons[-1].startswith('zha-evacuate: done'))
         self.assertIn('sb', rep.to_table())
 
@@ -65,7 +68,8 @@ class HookTest(base.BaseTestCase):
 
     def test_fences_an_up_host_first_and_stops_when_fencing_fails(self):
         self.nova._services['lpar1'].up = True
-        fencer = FakeFencer(self.nova, result={'lpar': 'L1', 'action': 'deactivate'})
+        fencer = FakeFencer(self.nova,
+                            result={'lpar': 'L1', 'action': 'deactivate'})
         rep = self.hook(fencer).run('lpar1')
         self.assertEqual([0], fencer.fenced_before)
         self.assertEqual({'lpar': 'L1', 'action': 'deactivate'}, rep.fenced)
@@ -82,7 +86,8 @@ class HookTest(base.BaseTestCase):
         self.nova.servers['b'].host = 'sb'  # moved before the crash
         rep = self.hook().run('lpar1')
         self.assertEqual([], self.nova.evacuated)
-        self.assertEqual({'a': 'skipped'}, {r.id: r.outcome for r in rep.instances})
+        self.assertEqual({'a': 'skipped'},
+                         {r.id: r.outcome for r in rep.instances})
 
     def test_instance_back_on_the_host_after_failback_is_evacuated_again(self):
         store = progress.ProgressStore(self.tmp, 'lpar1')
@@ -146,7 +151,8 @@ class HookTest(base.BaseTestCase):
         rep = self.hook(instance_timeout=0.05).run('lpar1')
         self.assertEqual(2, len(rep.failed))
         # Still rebuilding somewhere: never asked again.
-        self.assertEqual([('a', 'sb'), ('b', 'sb')], sorted(self.nova.evacuated))
+        self.assertEqual([('a', 'sb'), ('b', 'sb')],
+                         sorted(self.nova.evacuated))
         self.assertIn('not rebuilt after', rep.failed[0].reason)
 
     def test_dry_run_changes_nothing(self):

@@ -13,9 +13,9 @@
 from oslotest import base
 
 from tests.unit.evacuate import fakes
+from zha_scheduler.evacuate import plan
 from zha_scheduler import model
 from zha_scheduler import topology
-from zha_scheduler.evacuate import plan
 
 
 class OrderTest(base.BaseTestCase):
@@ -40,13 +40,15 @@ class ChooseTargetTest(base.BaseTestCase):
 
     def test_partner_first(self):
         self.assertEqual(('sb1', 'standby partner from partners_file'),
-                         plan.choose_target('lpar1', {'lpar1': 'sb1'}, self.profiles,
-                                            {'sb1', 'sb2'}))
+                         plan.choose_target('lpar1', {'lpar1': 'sb1'},
+                                            self.profiles, {'sb1', 'sb2'}))
 
     def test_standby_in_another_cpc_when_partner_unusable(self):
-        target, _ = plan.choose_target('lpar1', {'lpar1': 'sb1'}, self.profiles, {'sb2'})
+        target, _ = plan.choose_target('lpar1', {'lpar1': 'sb1'},
+                                       self.profiles, {'sb2'})
         self.assertEqual('sb2', target)
-        target, _ = plan.choose_target('lpar1', {}, self.profiles, {'sb1', 'sb2'})
+        target, _ = plan.choose_target('lpar1', {}, self.profiles,
+                                       {'sb1', 'sb2'})
         self.assertEqual('sb2', target)
 
     def test_scheduler_when_no_standby(self):

@@ -35,5 +35,6 @@ class ProgressStoreTest(base.BaseTestCase):
             self.assertEqual('sb', json.load(f)['instances']['i1']['target'])
 
     def test_reasons(self):
-        self.assertEqual('zha-evacuate: in progress r1', progress.in_progress_reason('r1'))
+        self.assertEqual('zha-evacuate: in progress r1',
+                         progress.in_progress_reason('r1'))
         self.assertIn('2 failed', progress.done_reason('r1', 2))

@@ -25,10 +25,13 @@ class WatcherTest(base.BaseTestCase):
 
     def test_runs_the_hook_after_the_grace_period_only(self):
         now = [0.0]
-        nova_ = fakes.FakeNova([fakes.service('lpar1', up=False), fakes.service('l2')], [])
-        hook = hook_mod.Hook(nova_, None, coordination_url='file://' +
-                             self.useFixture(fixtures.TempDir()).path,
-                             state_dir=self.useFixture(fixtures.TempDir()).path)
+        nova_ = fakes.FakeNova(
+            [fakes.service('lpar1', up=False), fakes.service('l2')], [])
+        coordination_dir = self.useFixture(fixtures.TempDir()).path
+        state_dir = self.useFixture(fixtures.TempDir()).path
+        hook = hook_mod.Hook(nova_, None,
+                             coordination_url='file://' + coordination_dir,
+                             state_dir=state_dir)
         watcher = watch.Watcher(hook, grace_period=60, poll_interval=1,
                                 clock=lambda: now[0])
         self.assertEqual([], watcher.run_once())
@@ -39,7 +42,8 @@ class WatcherTest(base.BaseTestCase):
 
     def test_run_forever_stops_when_asked(self):
         stop = threading.Event()
-        watcher = watch.Watcher(mock.Mock(), grace_period=0, poll_interval=0.01)
+        watcher = watch.Watcher(mock.Mock(), grace_period=0,
+                                poll_interval=0.01)
         calls = []
 
         def once():

@@ -37,7 +37,8 @@ def spec_for(extra_specs=None, hints=None):
 
 class ZhaConsistencyGroupFilterTest(zha_fakes.HealthFilterCase):
     """Hosts reaching ORA_PROD and SAP (both), one of them (ora, sap), a
-    group with a name too long for a trait (long), nothing (bare)."""
+    group with a name too long for a trait (long), nothing (bare).
+    """
 
     def setUp(self):
         super().setUp()

@@ -39,7 +39,8 @@ def spec_for(extra_specs=None, hints=None, instance='new'):
 class ZhaRedundancyFilterTest(zha_fakes.HealthFilterCase):
     """Hosts: ok (both redundant), net / sto (one degraded), both (both
     degraded), nosan (network redundant, storage unmonitored), bare (no
-    ZHA trait at all)."""
+    ZHA trait at all).
+    """
 
     def setUp(self):
         super().setUp()

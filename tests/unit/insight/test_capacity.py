@@ -17,17 +17,17 @@ from unittest import mock
 
 from oslotest import base
 
-from zha_scheduler import model
-from zha_scheduler import traits
 from zha_scheduler.insight import capacity
 from zha_scheduler.insight import snapshot
+from zha_scheduler import model
+from zha_scheduler import traits
 
 SMALL = model.Flavor('small', vcpus=2, ram=2048, disk=10)
 BIG = model.Flavor('big', vcpus=8, ram=4096, disk=20)
 
 
-def host(name, cpc=None, standby=False, vcpu=16, ram=16384, disk=200, used=None,
-         up=True, disabled=False, max_unit=None):
+def host(name, cpc=None, standby=False, vcpu=16, ram=16384, disk=200,
+         used=None, up=True, disabled=False, max_unit=None):
     names = [traits.cpc_trait(cpc)] if cpc else []
     if standby:
         names.append(traits.STANDBY)
@@ -42,13 +42,14 @@ def host(name, cpc=None, standby=False, vcpu=16, ram=16384, disk=200, used=None,
 
 def guests(on, count, flavor=SMALL, prefix=None):
     return [model.Instance(uuid='%s-%d' % (prefix or on, n),
-                              name='%s-%d' % (prefix or on, n), host=on, node=on,
-                              status='ACTIVE', flavor=flavor) for n in range(count)]
+                           name='%s-%d' % (prefix or on, n), host=on, node=on,
+                           status='ACTIVE', flavor=flavor)
+            for n in range(count)]
 
 
 def check(hosts, instances=(), partners=None):
-    return capacity.capacity(snapshot.Snapshot(hosts=hosts, instances=list(instances)),
-                             partners or {})
+    snap = snapshot.Snapshot(hosts=hosts, instances=list(instances))
+    return capacity.capacity(snap, partners or {})
 
 
 def verdict(report, name):
@@ -71,8 +72,10 @@ class PartnerTest(base.BaseTestCase):
         v = verdict(report, 'p1')
         self.assertTrue(v.ok)
         self.assertEqual(('partner', ['s2']), (v.target_kind, v.targets))
-        self.assertEqual({'VCPU': 6, 'MEMORY_MB': 6144, 'DISK_GB': 30}, v.demand)
-        self.assertEqual({'VCPU': 16, 'MEMORY_MB': 16384, 'DISK_GB': 200}, v.free)
+        self.assertEqual({'VCPU': 6, 'MEMORY_MB': 6144, 'DISK_GB': 30},
+                         v.demand)
+        self.assertEqual({'VCPU': 16, 'MEMORY_MB': 16384, 'DISK_GB': 200},
+                         v.free)
         self.assertEqual(['p1'], [v.host for v in report.primaries])
         self.assertTrue(failure(report, 'Z1').survivable)
         self.assertTrue(report.ok)
@@ -81,11 +84,13 @@ class PartnerTest(base.BaseTestCase):
     def test_partner_too_small_gives_exact_shortfall(self):
         partner = host('s2', 'Z2', standby=True, ram=4096,
                        used={'MEMORY_MB': 1024, 'VCPU': 14})
-        report = check([host('p1', 'Z1'), partner], guests('p1', 3), {'p1': 's2'})
+        report = check([host('p1', 'Z1'), partner], guests('p1', 3),
+                       {'p1': 's2'})
         v = verdict(report, 'p1')
         self.assertFalse(v.ok)
         # 3072 MB and 2 vCPU free: one 2048 MB guest fits, two do not.
-        self.assertEqual({'VCPU': 2, 'MEMORY_MB': 3072, 'DISK_GB': 200}, v.free)
+        self.assertEqual({'VCPU': 2, 'MEMORY_MB': 3072, 'DISK_GB': 200},
+                         v.free)
         self.assertEqual({'VCPU': 4, 'MEMORY_MB': 3072}, v.shortfall)
         self.assertEqual(['p1-1', 'p1-2'], v.unplaced)
         self.assertFalse(report.ok)
@@ -95,14 +100,15 @@ class PartnerTest(base.BaseTestCase):
         # no room for the big one; decreasing order places the big one.
         instances = guests('p1', 1, SMALL, 'a') + guests('p1', 1, BIG, 'z')
         partner = host('s2', 'Z2', standby=True, ram=4096)
-        v = verdict(check([host('p1', 'Z1'), partner], instances, {'p1': 's2'}), 'p1')
+        report = check([host('p1', 'Z1'), partner], instances, {'p1': 's2'})
+        v = verdict(report, 'p1')
         self.assertEqual(['a-0'], v.unplaced)
         self.assertEqual({'MEMORY_MB': 2048}, v.shortfall)
 
     def test_max_unit(self):
         partner = host('s2', 'Z2', standby=True, max_unit=4)
-        report = check([host('p1', 'Z1'), partner], guests('p1', 1, BIG) + guests('p1', 1),
-                       {'p1': 's2'})
+        instances = guests('p1', 1, BIG) + guests('p1', 1)
+        report = check([host('p1', 'Z1'), partner], instances, {'p1': 's2'})
         v = verdict(report, 'p1')
         # Enough room in total, but no 8 vCPU guest on a host of max_unit 4.
         self.assertEqual(({}, ['p1-0']), (v.shortfall, v.unplaced))
@@ -110,9 +116,11 @@ class PartnerTest(base.BaseTestCase):
 
     def test_usages_stand_in_for_missing_instance_records(self):
         primary = host('p1', 'Z1', used={'VCPU': 4, 'MEMORY_MB': 20000})
-        report = check([primary, host('s2', 'Z2', standby=True)], (), {'p1': 's2'})
+        report = check([primary, host('s2', 'Z2', standby=True)], (),
+                       {'p1': 's2'})
         v = verdict(report, 'p1')
-        self.assertEqual((1, {'MEMORY_MB': 20000 - 16384}), (v.instances, v.shortfall))
+        self.assertEqual((1, {'MEMORY_MB': 20000 - 16384}),
+                         (v.instances, v.shortfall))
         self.assertEqual(['(Placement usages of p1)'], v.unplaced)
 
     def test_instances_elsewhere_do_not_count(self):
@@ -128,7 +136,8 @@ class PartnerTest(base.BaseTestCase):
     def test_partner_not_standby_and_unknown_names_are_findings(self):
         report = check([host('p1', 'Z1'), host('p2', 'Z2')], guests('p1', 1),
                        {'p1': 'p2', 'gone': 'p2', 'p2': 'nowhere'})
-        self.assertEqual(['partner-not-standby', 'unknown-partner', 'unknown-primary'],
+        self.assertEqual(['partner-not-standby', 'unknown-partner',
+                          'unknown-primary'],
                          kinds(report))
         self.assertEqual(['p2'], verdict(report, 'p1').targets)
         self.assertTrue(verdict(report, 'p1').ok)
@@ -171,7 +180,8 @@ class PoolTest(base.BaseTestCase):
         report = check([host('p1', 'Z1'), host('p2', 'Z2')], guests('p1', 1))
         v = verdict(report, 'p1')
         self.assertEqual((None, False), (v.target_kind, v.ok))
-        self.assertEqual({'VCPU': 2, 'MEMORY_MB': 2048, 'DISK_GB': 10}, v.shortfall)
+        self.assertEqual({'VCPU': 2, 'MEMORY_MB': 2048, 'DISK_GB': 10},
+                         v.shortfall)
         self.assertTrue(verdict(report, 'p2').ok)
 
 
@@ -189,7 +199,8 @@ class CpcFailureTest(base.BaseTestCase):
         self.assertEqual((['p1', 'p2'], 6), (z1.hosts, z1.instances))
         # 10240 MB take five 2048 MB guests; the sixth does not fit.
         self.assertEqual(1, len(z1.unplaced))
-        self.assertEqual({'VCPU': 2, 'MEMORY_MB': 2048, 'DISK_GB': 10}, z1.unplaced_demand)
+        self.assertEqual({'VCPU': 2, 'MEMORY_MB': 2048, 'DISK_GB': 10},
+                         z1.unplaced_demand)
         self.assertEqual({'MEMORY_MB': 2048}, z1.shortfall)
         # Z2's primary p3 has no guest, and its pool has no standby outside Z2.
         self.assertTrue(failure(report, 'Z2').survivable)
@@ -213,7 +224,8 @@ class CpcFailureTest(base.BaseTestCase):
         self.assertTrue(verdict(report, 'p1').ok)
         # With Z1 down the partner is gone too: the pool (s2) takes one guest.
         z1 = failure(report, 'Z1')
-        self.assertEqual((1, {'MEMORY_MB': 2048}), (len(z1.unplaced), z1.shortfall))
+        self.assertEqual((1, {'MEMORY_MB': 2048}),
+                         (len(z1.unplaced), z1.shortfall))
         self.assertFalse(report.ok)
 
     def test_unknown_cpc(self):
@@ -221,7 +233,8 @@ class CpcFailureTest(base.BaseTestCase):
         report = check(hosts, guests('p0', 2) + guests('p1', 1))
         self.assertEqual(['p0'], report.unknown_cpc)
         self.assertEqual(['unknown-cpc'], kinds(report))
-        self.assertIn('1 host(s) have no CPC trait (p0)', report.findings[0].message)
+        self.assertIn('1 host(s) have no CPC trait (p0)',
+                      report.findings[0].message)
         # Unknown counts as another CPC: s1 may take p0's guests.
         self.assertEqual(['s1'], verdict(report, 'p0').targets)
         self.assertTrue(verdict(report, 'p0').ok)
@@ -230,21 +243,28 @@ class CpcFailureTest(base.BaseTestCase):
         self.assertEqual(['Z1'], [f.cpc for f in report.cpc_failures])
 
     def test_json_shape(self):
-        report = check([host('p1', 'Z1'), host('p2'), host('s2', 'Z2', standby=True)],
+        report = check([host('p1', 'Z1'), host('p2'),
+                        host('s2', 'Z2', standby=True)],
                        guests('p1', 1), {'p1': 's2'})
         data = json.loads(json.dumps(report.to_dict()))
-        self.assertEqual({'ok', 'primaries', 'cpc_failures', 'findings', 'unknown_cpc'},
+        self.assertEqual({'ok', 'primaries', 'cpc_failures', 'findings',
+                          'unknown_cpc'},
                          set(data))
         self.assertEqual({'host': 'p1', 'cpc': 'Z1', 'target_kind': 'partner',
                           'targets': ['s2'], 'instances': 1,
-                          'demand': {'VCPU': 2, 'MEMORY_MB': 2048, 'DISK_GB': 10},
-                          'free': {'VCPU': 16, 'MEMORY_MB': 16384, 'DISK_GB': 200},
+                          'demand': {'VCPU': 2, 'MEMORY_MB': 2048,
+                                     'DISK_GB': 10},
+                          'free': {'VCPU': 16, 'MEMORY_MB': 16384,
+                                   'DISK_GB': 200},
                           'unplaced': [], 'shortfall': {}, 'ok': True},
                          data['primaries'][0])
-        self.assertEqual({'cpc': 'Z1', 'hosts': ['p1'], 'instances': 1, 'unplaced': [],
-                          'unplaced_demand': {'VCPU': 0, 'MEMORY_MB': 0, 'DISK_GB': 0},
+        self.assertEqual({'cpc': 'Z1', 'hosts': ['p1'], 'instances': 1,
+                          'unplaced': [],
+                          'unplaced_demand': {'VCPU': 0, 'MEMORY_MB': 0,
+                                              'DISK_GB': 0},
                           'shortfall': {}, 'survivable': True},
                          data['cpc_failures'][0])
-        self.assertEqual([{'kind': 'unknown-cpc', 'host': 'p2', 'message': mock.ANY}],
+        self.assertEqual([{'kind': 'unknown-cpc', 'host': 'p2',
+                           'message': mock.ANY}],
                          data['findings'])
         self.assertTrue(data['ok'])

@@ -10,22 +10,24 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Unit tests of explain: Nova's pipeline replayed over a hand-built snapshot."""
+"""Unit tests of explain:
+Nova's pipeline replayed over a hand-built snapshot.
+"""
 
 import uuid
 
 import nova.conf
 from nova import test
 
-from zha_scheduler import members
-from zha_scheduler import model
-from zha_scheduler import placement
-from zha_scheduler import traits
 from zha_scheduler.cmd.commands import explain as explain_cmd
 from zha_scheduler.insight import explain
 from zha_scheduler.insight import pipeline
 from zha_scheduler.insight import snapshot
+from zha_scheduler import members
+from zha_scheduler import model
+from zha_scheduler import placement
 from zha_scheduler.sim import nova_conf
+from zha_scheduler import traits
 
 CONF = nova.conf.CONF
 HA = model.Flavor('ha', vcpus=2, ram=2048, disk=10, id='1',
@@ -37,7 +39,8 @@ def node_uuid(name):
     return str(uuid.uuid5(uuid.NAMESPACE_DNS, name))
 
 
-def host(name, cpc, ram_used=0, degraded=False, standby=False, disabled=False, ram=16384):
+def host(name, cpc, ram_used=0, degraded=False, standby=False, disabled=False,
+         ram=16384):
     names = [traits.cpc_trait(cpc), traits.STORAGE_REDUNDANT,
              traits.NET_DEGRADED if degraded else traits.NET_REDUNDANT]
     if standby:
@@ -54,11 +57,15 @@ def host(name, cpc, ram_used=0, degraded=False, standby=False, disabled=False, r
 def cloud(members_on=('cpc1-lpar1',)):
     hosts = [host('cpc1-lpar1', 'Z1'), host('cpc1-lpar2', 'Z1'),
              host('cpc2-lpar1', 'Z2', ram_used=4096), host('cpc2-lpar2', 'Z2'),
-             host('cpc3-lpar1', 'Z3', degraded=True), host('cpc3-standby', 'Z3', standby=True),
-             host('cpc4-lpar1', 'Z4', disabled=True), host('cpc5-lpar1', 'Z5', ram=2048)]
-    instances = [model.Instance(node_uuid('m%d' % i), 'db-%d' % i, h, h, 'ACTIVE', PLAIN)
+             host('cpc3-lpar1', 'Z3', degraded=True),
+             host('cpc3-standby', 'Z3', standby=True),
+             host('cpc4-lpar1', 'Z4', disabled=True),
+             host('cpc5-lpar1', 'Z5', ram=2048)]
+    instances = [model.Instance(node_uuid('m%d' % i), 'db-%d' % i, h, h,
+                                'ACTIVE', PLAIN)
                  for i, h in enumerate(members_on)]
-    group = model.Group(node_uuid('g'), 'db', 'anti-affinity', [i.uuid for i in instances])
+    group = model.Group(node_uuid('g'), 'db', 'anti-affinity',
+                        [i.uuid for i in instances])
     return snapshot.Snapshot(hosts, instances, [group], [HA, PLAIN])
 
 
@@ -90,22 +97,26 @@ class ExplainTest(test.NoDBTestCase):
             'cpc5-lpar1': ('Placement', None),
         }, self.verdicts(result))
         self.assertEqual('cpc2-lpar2', result.chosen)
-        self.assertEqual(['cpc2-lpar2', 'cpc2-lpar1'], [h.host for h in result.hosts[:2]])
+        self.assertEqual(['cpc2-lpar2', 'cpc2-lpar1'],
+                         [h.host for h in result.hosts[:2]])
 
     def test_reasons_are_the_filters_own_words(self):
         reasons = {h.host: h.reason for h in self.explain().hosts}
         self.assertIn('cpc Z1 already holds 1 members', reasons['cpc1-lpar2'])
         self.assertIn('network degraded', reasons['cpc3-lpar1'])
-        self.assertNotIn('ram:', reasons['cpc3-lpar1'])  # HostState repr replaced
+        # HostState repr replaced
+        self.assertNotIn('ram:', reasons['cpc3-lpar1'])
         self.assertIn('standby', reasons['cpc3-standby'])
-        self.assertEqual('compute service is disabled (maintenance)', reasons['cpc4-lpar1'])
+        self.assertEqual('compute service is disabled (maintenance)',
+                         reasons['cpc4-lpar1'])
         self.assertEqual('not enough MEMORY_MB (2048 requested, 1536 free)',
                          reasons['cpc5-lpar1'])
 
     def test_weights_per_weigher_add_up(self):
         result = self.explain()
         for verdict in result.hosts[:2]:
-            self.assertAlmostEqual(verdict.weight, sum(verdict.weights.values()))
+            self.assertAlmostEqual(verdict.weight,
+                                   sum(verdict.weights.values()))
             self.assertIn('ZhaRedundancyWeigher', verdict.weights)
         self.assertGreater(result.hosts[0].weights['RAMWeigher'],
                            result.hosts[1].weights['RAMWeigher'])
@@ -116,7 +127,8 @@ class ExplainTest(test.NoDBTestCase):
         self.assertEqual(('ZhaFailureDomainFilter', 2), steps[-1])
 
     def test_no_valid_host(self):
-        result = self.explain(snap=cloud(members_on=('cpc2-lpar1', 'cpc1-lpar1')),
+        snap = cloud(members_on=('cpc2-lpar1', 'cpc1-lpar1'))
+        result = self.explain(snap=snap,
                               hints={'zha_consistency_group': 'NOWHERE'})
         self.assertIsNone(result.chosen)
         self.assertEqual([], [h for h in result.hosts if h.rank])
@@ -129,7 +141,8 @@ class ExplainTest(test.NoDBTestCase):
     def test_hint_changes_the_spread_level(self):
         result = self.explain(hints={'zha_spread_domain': 'lpar'})
         self.assertIsNone(self.verdicts(result)['cpc1-lpar2'][0])
-        self.assertEqual({'zha_spread_domain': 'lpar'}, result.request['hints'])
+        self.assertEqual({'zha_spread_domain': 'lpar'},
+                         result.request['hints'])
 
     def test_the_scheduler_view_is_restored(self):
         view = placement.TopologyView()
@@ -140,11 +153,13 @@ class ExplainTest(test.NoDBTestCase):
         self.assertIs(locator, members.get_locator())
 
     def test_unloadable_filter_is_a_pipeline_error(self):
-        self.flags(enabled_filters=['ComputeFilter', 'NoSuchFilter'], group='filter_scheduler')
+        self.flags(enabled_filters=['ComputeFilter', 'NoSuchFilter'],
+                   group='filter_scheduler')
         error = self.assertRaises(pipeline.PipelineError, self.explain)
         self.assertIn('NoSuchFilter', str(error))
 
     def test_table_names_the_choice(self):
         text = explain_cmd.render(self.explain(), CONF)
         self.assertIn('Nova would choose cpc2-lpar2.', text)
-        self.assertIn('ZhaRedundancyFilter: cpc3-lpar1 fails redundancy check', text)
+        self.assertIn('ZhaRedundancyFilter: cpc3-lpar1 fails redundancy check',
+                      text)

@@ -26,7 +26,8 @@ class FakeCompute:
 
     def __init__(self, hosts, outcome=None):
         self.hosts = dict(hosts)
-        self.outcome = outcome or {}     # uuid -> destination, 'error' or 'refuse'
+        # uuid -> destination, 'error' or 'refuse'
+        self.outcome = outcome or {}
         self.calls = []
         self.polls = {}
 
@@ -61,7 +62,8 @@ class FakeCompute:
 
 
 def moves(*uuids):
-    return [audit.Move(u, 'name-' + u, 'g1', 'src-' + u, 'cpc Z1 holds 2 members', 'Z2')
+    return [audit.Move(u, 'name-' + u, 'g1', 'src-' + u,
+                       'cpc Z1 holds 2 members', 'Z2')
             for u in uuids]
 
 
@@ -69,19 +71,23 @@ def apply(compute, *uuids, timeout=10.0):
     clock = [0.0]
     nova = nova_client.NovaClient(types.SimpleNamespace(compute=compute))
     return repair.apply(nova, moves(*uuids),
-                        timeout=timeout, poll_interval=1.0, clock=lambda: clock[0],
+                        timeout=timeout, poll_interval=1.0,
+                        clock=lambda: clock[0],
                         sleep=lambda s: clock.__setitem__(0, clock[0] + s))
 
 
 class ApplyTest(base.BaseTestCase):
 
     def test_moves_one_after_another_letting_the_scheduler_choose(self):
-        compute = FakeCompute({'a': 'src-a', 'b': 'src-b'}, {'a': 'cpc2-lpar1',
-                                                             'b': 'cpc3-lpar1'})
+        compute = FakeCompute({'a': 'src-a', 'b': 'src-b'},
+                              {'a': 'cpc2-lpar1', 'b': 'cpc3-lpar1'})
         results = apply(compute, 'a', 'b')
-        self.assertEqual([('a', None, 'auto'), ('b', None, 'auto')], compute.calls)
-        self.assertEqual([repair.DONE, repair.DONE], [r.outcome for r in results])
-        self.assertEqual(['cpc2-lpar1', 'cpc3-lpar1'], [r.destination for r in results])
+        self.assertEqual([('a', None, 'auto'), ('b', None, 'auto')],
+                         compute.calls)
+        self.assertEqual([repair.DONE, repair.DONE],
+                         [r.outcome for r in results])
+        self.assertEqual(['cpc2-lpar1', 'cpc3-lpar1'],
+                         [r.destination for r in results])
 
     def test_stops_at_a_refused_migration(self):
         compute = FakeCompute({'a': 'src-a', 'b': 'src-b'}, {'a': 'refuse'})

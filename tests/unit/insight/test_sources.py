@@ -16,14 +16,14 @@ import types
 
 from oslotest import base
 
-from zha_scheduler import members
-from zha_scheduler import model
-from zha_scheduler import placement
-from zha_scheduler import traits
 from zha_scheduler.clients import placement_client
 from zha_scheduler.insight import snapshot
 from zha_scheduler.insight import sources
 from zha_scheduler.insight import synthetic
+from zha_scheduler import members
+from zha_scheduler import model
+from zha_scheduler import placement
+from zha_scheduler import traits
 
 FLAVOR = model.Flavor('small', vcpus=1, ram=512, disk=1)
 Z1, Z2 = traits.cpc_trait('Z1'), traits.cpc_trait('Z2')

@@ -18,10 +18,10 @@ import re
 
 from oslotest import base
 
-from zha_scheduler import model
-from zha_scheduler import traits
 from zha_scheduler.insight import snapshot
 from zha_scheduler.insight import synthetic
+from zha_scheduler import model
+from zha_scheduler import traits
 
 
 def small(**kwargs):
@@ -58,14 +58,18 @@ class SyntheticTest(base.BaseTestCase):
         # Every CPC sits in one site, and every host is monitored.
         sites = {(p.cpc, p.site) for p in profiles}
         self.assertEqual(10, len(sites))
-        self.assertNotIn(None, {p.network for p in profiles} | {p.storage for p in profiles})
-        degraded = sum(p.network == 'degraded' or p.storage == 'degraded' for p in profiles)
+        self.assertNotIn(None, {p.network for p in profiles} |
+                         {p.storage for p in profiles})
+        degraded = sum(p.network == 'degraded' or p.storage == 'degraded'
+                       for p in profiles)
         self.assertTrue(0 < degraded < len(profiles) // 4, degraded)
         self.assertTrue(any(p.consistency_groups for p in profiles))
         self.assertIn('COMPUTE_VOLUME_EXTEND', self.snap.hosts[0].traits)
-        self.assertTrue(all(h.service_up and not h.service_disabled for h in self.snap.hosts))
+        self.assertTrue(all(h.service_up and not h.service_disabled
+                            for h in self.snap.hosts))
         bare = small(nova_traits=False, sites=0)
-        self.assertFalse(any(t.startswith('COMPUTE_') for h in bare.hosts for t in h.traits))
+        self.assertFalse(any(t.startswith('COMPUTE_')
+                             for h in bare.hosts for t in h.traits))
         self.assertEqual({None}, {bare.profile(h).site for h in bare.hosts})
 
     def test_deterministic_for_a_seed(self):
@@ -77,15 +81,18 @@ class SyntheticTest(base.BaseTestCase):
         for inst in self.snap.instances:
             used[inst.host].update(inst.flavor.resources)
         for host in self.snap.hosts:
-            self.assertEqual({rc: used[host.name][rc] for rc in model.RESOURCE_CLASSES},
+            self.assertEqual({rc: used[host.name][rc]
+                              for rc in model.RESOURCE_CLASSES},
                              host.usages)
             for rc in model.RESOURCE_CLASSES:
                 self.assertGreaterEqual(host.free(rc), 0, (host.name, rc))
 
     def test_no_instance_on_a_standby(self):
-        standbys = {h.name for h in self.snap.hosts if self.snap.profile(h).standby}
+        standbys = {h.name for h in self.snap.hosts
+                    if self.snap.profile(h).standby}
         self.assertEqual(10, len(standbys))
-        self.assertEqual(set(), standbys & {i.host for i in self.snap.instances})
+        self.assertEqual(set(),
+                         standbys & {i.host for i in self.snap.instances})
 
     def test_flavors(self):
         self.assertIn({'zha:redundancy': 'required'},
@@ -96,13 +103,15 @@ class SyntheticTest(base.BaseTestCase):
     def test_groups(self):
         policies = collections.Counter(g.policy for g in self.snap.groups)
         # 20% of 2000 instances in groups of 4, 5% in groups of 4, 2% in pairs.
-        self.assertEqual({'anti-affinity': 100, 'soft-anti-affinity': 25, 'affinity': 20},
+        self.assertEqual({'anti-affinity': 100, 'soft-anti-affinity': 25,
+                          'affinity': 20},
                          policies)
         instances = self.snap.instances_by_uuid()
         broken = on_degraded = 0
         for group in self.snap.groups:
             hosts = [instances[u].host for u in group.members]
-            self.assertEqual(4 if group.policy != 'affinity' else 2, len(hosts))
+            self.assertEqual(4 if group.policy != 'affinity' else 2,
+                             len(hosts))
             if group.policy == 'affinity':
                 self.assertEqual(1, len(set(hosts)))
             if group.policy != 'anti-affinity':
@@ -111,7 +120,8 @@ class SyntheticTest(base.BaseTestCase):
             cpcs = [self.cpc_of(h) for h in hosts]
             broken += len(set(cpcs)) < len(cpcs)
             profiles = [self.snap.profile(self.hosts[h]) for h in hosts]
-            on_degraded += any('degraded' in (p.network, p.storage) for p in profiles)
+            on_degraded += any('degraded' in (p.network, p.storage)
+                               for p in profiles)
             self.assertEqual({'zha:redundancy': 'required'},
                              instances[group.members[0]].flavor.extra_specs)
         # 2% of 100 anti-affinity groups have two members on one CPC, 2% a
@@ -124,7 +134,8 @@ class SyntheticTest(base.BaseTestCase):
         hosts = snap.host_named()
         anti = [g for g in snap.groups if g.policy == 'anti-affinity']
         broken = [g for g in anti
-                  if len({snap.profile(hosts[instances[u].host]).cpc for u in g.members}) < 3]
+                  if len({snap.profile(hosts[instances[u].host]).cpc
+                          for u in g.members}) < 3]
         self.assertEqual((133, 67), (len(anti), len(broken)))
 
     def test_round_trip(self):
@@ -135,7 +146,8 @@ class SyntheticTest(base.BaseTestCase):
 
     def test_partners_are_standbys_of_the_next_cpc(self):
         partners = synthetic.partners(self.snap)
-        primaries = [h.name for h in self.snap.hosts if not self.snap.profile(h).standby]
+        primaries = [h.name for h in self.snap.hosts
+                     if not self.snap.profile(h).standby]
         self.assertEqual(sorted(primaries), sorted(partners))
         for primary, partner in partners.items():
             self.assertTrue(self.snap.profile(self.hosts[partner]).standby)

@@ -21,7 +21,8 @@ from zha_scheduler.sim import demo
 
 def _scene(**kwargs):
     hosts = demo.failure_hosts(cpcs=3, lpars_per_cpc=2)
-    scene = demo.FailureScene(title='An LPAR fails', hosts=hosts, failed='cpc1-lpar1',
+    scene = demo.FailureScene(title='An LPAR fails', hosts=hosts,
+                              failed='cpc1-lpar1',
                               partners=demo.partners_of(hosts), **kwargs)
     return scene
 
@@ -35,56 +36,68 @@ class FailureSceneTest(base.BaseTestCase):
                          [h.name for h in hosts if h.standby])
 
     def test_partner_is_the_standby_of_the_next_cpc(self):
-        partners = demo.partners_of(demo.failure_hosts(cpcs=3, lpars_per_cpc=2))
-        self.assertEqual({'cpc1-lpar1': 'cpc2-standby', 'cpc1-lpar2': 'cpc2-standby',
-                          'cpc2-lpar1': 'cpc3-standby', 'cpc2-lpar2': 'cpc3-standby',
-                          'cpc3-lpar1': 'cpc1-standby', 'cpc3-lpar2': 'cpc1-standby'},
+        partners = demo.partners_of(
+            demo.failure_hosts(cpcs=3, lpars_per_cpc=2))
+        self.assertEqual({'cpc1-lpar1': 'cpc2-standby',
+                          'cpc1-lpar2': 'cpc2-standby',
+                          'cpc2-lpar1': 'cpc3-standby',
+                          'cpc2-lpar2': 'cpc3-standby',
+                          'cpc3-lpar1': 'cpc1-standby',
+                          'cpc3-lpar2': 'cpc1-standby'},
                          partners)
 
     def test_render_shows_before_after_report_and_recovery(self):
+        table = 'Evacuation of cpc1-lpar1: 2 instance(s), 0 failed, 1.5 s'
         scene = _scene(
-            guests=[demo.GuestRow('db-ha-1', 'ACTIVE', 'cpc1-lpar1', 'ACTIVE', 'cpc1-lpar2'),
-                    demo.GuestRow('db-ha-2', 'ACTIVE', 'cpc2-lpar1', 'ACTIVE', 'cpc2-lpar1'),
-                    demo.GuestRow('batch-1', 'SHUTOFF', 'cpc1-lpar1', 'SHUTOFF',
-                                  'cpc2-standby')],
+            guests=[demo.GuestRow('db-ha-1', 'ACTIVE', 'cpc1-lpar1',
+                                  'ACTIVE', 'cpc1-lpar2'),
+                    demo.GuestRow('db-ha-2', 'ACTIVE', 'cpc2-lpar1',
+                                  'ACTIVE', 'cpc2-lpar1'),
+                    demo.GuestRow('batch-1', 'SHUTOFF', 'cpc1-lpar1',
+                                  'SHUTOFF', 'cpc2-standby')],
             report={'instances': [
                 {'name': 'db-ha-1', 'target': 'cpc1-lpar2',
                  'reason': 'cpc2-standby refused: evacuation failed'},
                 {'name': 'batch-1', 'target': 'cpc2-standby', 'reason': ''}]},
-            report_table='Evacuation of cpc1-lpar1: 2 instance(s), 0 failed, 1.5 s',
+            report_table=table,
             recovery_seconds=1.83)
         text = demo.render_failure(scene)
         lines = text.splitlines()
         self.assertIn('here cpc1-lpar1 -> cpc2-standby.', text)
         header = next(line for line in lines if line.startswith('GUEST'))
-        self.assertEqual(['GUEST', 'STATE', 'BEFORE', 'HOST', 'BEFORE', 'STATE', 'AFTER',
-                          'HOST', 'AFTER', 'CHANGE'], header.split())
+        self.assertEqual(['GUEST', 'STATE', 'BEFORE', 'HOST', 'BEFORE',
+                          'STATE', 'AFTER', 'HOST', 'AFTER', 'CHANGE'],
+                         header.split())
         self.assertIn(['batch-1', 'SHUTOFF', 'cpc1-lpar1', '(Z1)', 'SHUTOFF',
                        'cpc2-standby', '(Z2)', 'moved'],
                       [line.split() for line in lines])
         self.assertIn(['db-ha-2', 'ACTIVE', 'cpc2-lpar1', '(Z2)', 'ACTIVE',
                        'cpc2-lpar1', '(Z2)', 'unchanged'],
                       [line.split() for line in lines])
-        self.assertIn('db-ha-1: Nova refused the partner cpc2-standby (its anti-affinity '
-                      'group already has db-ha-2 on Z2);', lines)
-        self.assertIn('Evacuation of cpc1-lpar1: 2 instance(s), 0 failed, 1.5 s', lines)
-        self.assertEqual('Recovery: 2 guest(s) back (ACTIVE ones ACTIVE, stopped ones '
-                         'SHUTOFF) 1.8 s after cpc1-lpar1 went down.', lines[-1])
+        self.assertIn('db-ha-1: Nova refused the partner cpc2-standby (its '
+                      'anti-affinity group already has db-ha-2 on Z2);', lines)
+        self.assertIn(table, lines)
+        self.assertEqual('Recovery: 2 guest(s) back (ACTIVE ones ACTIVE, '
+                         'stopped ones SHUTOFF) 1.8 s after cpc1-lpar1 '
+                         'went down.', lines[-1])
 
     def test_render_of_a_failed_scene(self):
         text = demo.render_failure(_scene(error='AssertionError: too slow'))
-        self.assertEqual(['An LPAR fails', '=============', 'FAILED: AssertionError: too slow'],
+        self.assertEqual(['An LPAR fails', '=============',
+                          'FAILED: AssertionError: too slow'],
                          text.splitlines())
 
     def test_to_dict_is_json(self):
-        scene = _scene(guests=[demo.GuestRow('web-1', 'ACTIVE', 'cpc1-lpar1', 'ACTIVE',
-                                             'cpc2-standby')],
-                       report={'failed': 0}, recovery_seconds=1.5)
+        guest = demo.GuestRow('web-1', 'ACTIVE', 'cpc1-lpar1',
+                              'ACTIVE', 'cpc2-standby')
+        scene = _scene(guests=[guest], report={'failed': 0},
+                       recovery_seconds=1.5)
         data = json.loads(json.dumps(scene.to_dict()))
         self.assertEqual('cpc1-lpar1', data['failed_host'])
         self.assertEqual(['cpc1-standby', 'cpc2-standby', 'cpc3-standby'],
                          data['standby_hosts'])
         self.assertEqual([{'name': 'web-1', 'state_before': 'ACTIVE',
-                           'host_before': 'cpc1-lpar1', 'state_after': 'ACTIVE',
+                           'host_before': 'cpc1-lpar1',
+                           'state_after': 'ACTIVE',
                            'host_after': 'cpc2-standby'}], data['guests'])
         self.assertEqual(1.5, data['recovery_seconds'])

@@ -16,9 +16,9 @@ import threading
 from unittest import mock
 
 from nova import objects
+from nova.scheduler import weights as nova_weights
 from nova.scheduler.weights import cpu
 from nova.scheduler.weights import ram
-from nova.scheduler import weights as nova_weights
 from nova import test
 
 from tests.unit import zha_fakes
@@ -45,7 +45,8 @@ def _aggregate(value):
 
 class ZhaRedundancyWeigherTest(test.NoDBTestCase):
     """Hosts named by network and storage state: r(edundant), d(egraded),
-    u(nmonitored); uu has no ZHA trait at all."""
+    u(nmonitored); uu has no ZHA trait at all.
+    """
 
     def setUp(self):
         super().setUp()

@@ -31,12 +31,13 @@ class UsageError(Exception):
     """A user mistake: bad configuration, a missing file, an unknown name."""
 
 
-def add_source_arguments(parser: argparse.ArgumentParser, snapshot: bool = True) -> None:
+def add_source_arguments(parser: argparse.ArgumentParser,
+                         snapshot: bool = True) -> None:
     parser.add_argument(
         '--config-file', action='append', metavar='FILE',
         help='nova.conf, then any file with a [nova] keystoneauth section for '
-             'the Nova API (e.g. /etc/zha-scheduler/zha-evacuate.conf); may be '
-             'repeated (default: %s if it exists)' % DEFAULT_NOVA_CONF)
+             'the Nova API (e.g. /etc/zha-scheduler/zha-evacuate.conf); may '
+             'be repeated (default: %s if it exists)' % DEFAULT_NOVA_CONF)
     if snapshot:
         parser.add_argument(
             '--snapshot', metavar='FILE',
@@ -46,7 +47,7 @@ def add_source_arguments(parser: argparse.ArgumentParser, snapshot: bool = True)
 
 
 def load_conf(args: argparse.Namespace) -> Any:
-    """Load nova.CONF from the config files, with the ZHA and [nova] options."""
+    """Load nova.CONF from the config files with the ZHA and [nova] options."""
     from oslo_config import cfg
 
     import nova.conf
@@ -56,19 +57,22 @@ def load_conf(args: argparse.Namespace) -> Any:
 
     files = args.config_file
     if files is None:
-        files = [DEFAULT_NOVA_CONF] if os.path.exists(DEFAULT_NOVA_CONF) else []
+        files = ([DEFAULT_NOVA_CONF] if os.path.exists(DEFAULT_NOVA_CONF)
+                 else [])
     conf = nova.conf.CONF
     assert conf is zha_conf.CONF  # both register on oslo.config's global CONF
     if 'nova' not in conf:
         evacuate_conf.register_nova_opts(conf)
     objects.register_all()
     try:
-        conf([], project='nova', default_config_files=files, default_config_dirs=[])
+        conf([], project='nova', default_config_files=files,
+             default_config_dirs=[])
         # Read the options now: a bad value raises here, not in the middle.
         for group in ('filter_scheduler', 'zha_scheduler', 'zha_evacuate'):
             [conf[group][name] for name in conf[group]]
     except cfg.ConfigFilesNotFoundError as exc:
-        raise UsageError('cannot read %s' % ', '.join(exc.config_files)) from None
+        raise UsageError('cannot read %s'
+                         % ', '.join(exc.config_files)) from None
     except (cfg.Error, ValueError) as exc:
         raise UsageError('invalid configuration in %s: %s' % (
             ', '.join(files) or 'defaults', exc)) from None
@@ -79,8 +83,9 @@ def connection(conf: Any) -> Any:
     """An openstacksdk Connection from [nova], or UsageError when unset."""
     if not conf.nova.auth_type:
         raise UsageError(
-            'no [nova] credentials: pass --config-file with a [nova] keystoneauth '
-            'section (as in zha-evacuate.conf), or --snapshot FILE')
+            'no [nova] credentials: pass --config-file with a [nova] '
+            'keystoneauth section (as in zha-evacuate.conf), or '
+            '--snapshot FILE')
     from zha_scheduler.clients import auth
     from zha_scheduler.clients import nova_client
     try:
@@ -90,7 +95,8 @@ def connection(conf: Any) -> Any:
         raise UsageError('invalid [nova] credentials: %s' % exc) from None
 
 
-def read_snapshot(args: argparse.Namespace, conf: Any, conn: Any = None) -> Any:
+def read_snapshot(args: argparse.Namespace, conf: Any,
+                  conn: Any = None) -> Any:
     """The snapshot of --snapshot, else one collected live."""
     from zha_scheduler.insight import collect
     from zha_scheduler.insight import snapshot
@@ -115,7 +121,9 @@ def key_values(pairs: list[str] | None, what: str) -> dict[str, Any]:
             raise UsageError('%s %r is not KEY=VALUE' % (what, pair))
         if key in found:
             previous = found[key]
-            found[key] = (previous if isinstance(previous, list) else [previous]) + [value]
+            if not isinstance(previous, list):
+                previous = [previous]
+            found[key] = previous + [value]
         else:
             found[key] = value
     return found

@@ -10,7 +10,7 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""``zha-scheduler audit``: server groups that break their policy, and repairs."""
+"""``zha-scheduler audit``: server groups breaking their policy, and fixes."""
 
 import argparse
 import json
@@ -22,30 +22,37 @@ from zha_scheduler.cmd.commands import _insight
 def add_parser(commands: Any) -> None:
     parser = commands.add_parser(
         'audit', help='list server groups whose members break their policy at '
-        'host, LPAR, CPC or site level, and the live migrations that repair them',
+        'host, LPAR, CPC or site level, and the live migrations that repair '
+        'them',
         description='Checks every server group: members sharing a host beyond '
         'the rules, skew above max_skew at the [zha_scheduler] spread_domain '
         'level, members on degraded hosts and on standby partitions outside a '
         'recovery. Proposes live migrations; --apply performs them one at a '
-        'time through the Nova API (the scheduler, with the ZHA filters, picks '
-        'each target) and stops at the first failure. Exit status: 0 nothing '
-        'broken (or all repaired), 1 violations remain or a move failed, 2 '
-        'usage or configuration error.')
+        'time through the Nova API (the scheduler, with the ZHA filters, '
+        'picks each target) and stops at the first failure. Exit status: 0 '
+        'nothing broken (or all repaired), 1 violations remain or a move '
+        'failed, 2 usage or configuration error.')
     _insight.add_source_arguments(parser)
-    parser.add_argument('--group', help='audit one server group (uuid or name)')
+    parser.add_argument('--group',
+                        help='audit one server group (uuid or name)')
     parser.add_argument('--domain', choices=('lpar', 'cpc', 'site'),
-                        help='failure domain level (default: [zha_scheduler] spread_domain)')
+                        help='failure domain level (default: [zha_scheduler] '
+                        'spread_domain)')
     parser.add_argument('--max-skew', type=int,
-                        help='allowed skew (default: [zha_scheduler] max_skew)')
+                        help='allowed skew (default: [zha_scheduler] '
+                        'max_skew)')
     parser.add_argument('--apply', action='store_true',
-                        help='perform the proposed live migrations (live cloud only)')
+                        help='perform the proposed live migrations '
+                        '(live cloud only)')
     parser.add_argument('--timeout', type=float, default=600.0,
-                        help='seconds to wait for each live migration (default 600)')
+                        help='seconds to wait for each live migration '
+                        '(default 600)')
     parser.set_defaults(func=run)
 
 
-def run(args: argparse.Namespace, conn: Any = None, poll_interval: float = 2.0) -> int:
-    """Audit, and with --apply repair; ``conn`` replaces the [nova] one (tests)."""
+def run(args: argparse.Namespace, conn: Any = None,
+        poll_interval: float = 2.0) -> int:
+    """Audit, and with --apply repair; ``conn`` overrides [nova] (tests)."""
     from zha_scheduler.clients import nova_client
     from zha_scheduler.insight import audit
     from zha_scheduler.insight import repair
@@ -54,8 +61,8 @@ def run(args: argparse.Namespace, conn: Any = None, poll_interval: float = 2.0) 
     _insight.quiet_logs()
     try:
         if args.apply and args.snapshot:
-            raise _insight.UsageError('--apply changes the live cloud: it cannot '
-                                      'be used with --snapshot')
+            raise _insight.UsageError('--apply changes the live cloud: it '
+                                      'cannot be used with --snapshot')
         if args.max_skew is not None and args.max_skew < 1:
             raise _insight.UsageError('--max-skew must be 1 or more')
         conf = _insight.load_conf(args)
@@ -78,13 +85,14 @@ def run(args: argparse.Namespace, conn: Any = None, poll_interval: float = 2.0) 
         sections.append(render_applied(results))
         failed = any(r.outcome != repair.DONE for r in results)
         try:
-            after = audit.audit(_insight.read_snapshot(args, conf, conn), level, skew,
-                                group=args.group)
+            after = audit.audit(_insight.read_snapshot(args, conf, conn),
+                                level, skew, group=args.group)
         except _insight.UsageError as exc:
             return _insight.fail('audit', exc)
         output['after'] = after.to_dict()
         sections.append('After the moves:\n' + render(after))
-        status = _insight.EXIT_FOUND if failed or after.violations else _insight.EXIT_OK
+        status = (_insight.EXIT_FOUND if failed or after.violations
+                  else _insight.EXIT_OK)
     if args.format == 'json':
         print(json.dumps(output, indent=2))
     else:
@@ -99,15 +107,17 @@ def render(report: Any) -> str:
         if report.recovery_in_progress else '')]
     for group in report.groups:
         lines.append('')
-        lines.append('%s (%s, %s, %d members)' % (group.name or '-', group.uuid,
-                                                 group.policy, group.members))
+        lines.append('%s (%s, %s, %d members)' % (
+            group.name or '-', group.uuid, group.policy, group.members))
         for violation in group.violations:
-            lines.append('  %s %s: %s' % ('advice' if violation.advisory else 'BROKEN',
-                                          violation.kind, violation.detail))
+            severity = 'advice' if violation.advisory else 'BROKEN'
+            lines.append('  %s %s: %s' % (severity, violation.kind,
+                                          violation.detail))
         for move in group.moves:
+            landing = ('; expected to land in %s' % move.towards
+                       if move.towards else '')
             lines.append('  move %s (%s) off %s: %s%s' % (
-                move.name, move.instance, move.source, move.reason,
-                '; expected to land in %s' % move.towards if move.towards else ''))
+                move.name, move.instance, move.source, move.reason, landing))
     lines.append('')
     lines.append('%d violation(s) in %d group(s); %d move(s) proposed.' % (
         report.violations, len(report.groups), len(report.moves)))
@@ -118,6 +128,7 @@ def render_applied(results: list[Any]) -> str:
     lines = ['Applied:']
     for r in results:
         lines.append('  %s %s (%s): %s -> %s in %.1f s%s' % (
-            r.outcome.upper(), r.name, r.instance, r.source, r.destination or '-',
-            r.seconds, ': ' + r.detail if r.detail else ''))
+            r.outcome.upper(), r.name, r.instance, r.source,
+            r.destination or '-', r.seconds,
+            ': ' + r.detail if r.detail else ''))
     return '\n'.join(lines)

@@ -10,7 +10,7 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""``zha-scheduler capacity``: can the standby capacity absorb each LPAR and CPC?
+"""``zha-scheduler capacity``: can standby capacity absorb each LPAR and CPC?
 
 Exit status: 0 every primary and every single-CPC failure is absorbed, 1 some
 is not, 2 usage, configuration, snapshot or connection error.
@@ -34,8 +34,8 @@ def add_parser(commands: Any) -> None:
         'Exit status 1 when something cannot be absorbed.')
     _insight.add_source_arguments(parser)
     parser.add_argument('--partners', metavar='FILE',
-                        help='primary -> standby YAML (default: [zha_evacuate] '
-                        'partners_file of the config files)')
+                        help='primary -> standby YAML (default: '
+                        '[zha_evacuate] partners_file of the config files)')
     parser.set_defaults(func=run)
 
 
@@ -71,7 +71,8 @@ _UNITS = (('VCPU', '%d vCPU'), ('MEMORY_MB', '%d MB'), ('DISK_GB', '%d GB'))
 
 
 def _amounts(amounts: dict[str, int]) -> str:
-    return ', '.join(fmt % amounts[rc] for rc, fmt in _UNITS if amounts.get(rc))
+    return ', '.join(fmt % amounts[rc] for rc, fmt in _UNITS
+                     if amounts.get(rc))
 
 
 def render(report: Any) -> str:
@@ -84,15 +85,18 @@ def render(report: Any) -> str:
                   'pool of %d' % len(v.targets) if v.targets else '-')
         verdict = 'ok'
         if not v.ok:
-            verdict = 'SHORT: %d of %d do not fit' % (len(v.unplaced), v.instances)
+            verdict = 'SHORT: %d of %d do not fit' % (len(v.unplaced),
+                                                      v.instances)
             verdict += ('; missing ' + _amounts(v.shortfall) if v.shortfall
                         else ' (max_unit or fragmentation)')
         rows.append((v.host, v.cpc or '?', target,
-                     *('%d/%d' % (v.demand[rc], v.free[rc]) for rc, _ in _UNITS),
+                     *('%d/%d' % (v.demand[rc], v.free[rc])
+                       for rc, _ in _UNITS),
                      verdict))
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]) - 1)]
-    lines = ['  '.join(c.ljust(w) for c, w in zip(r[:-1], widths, strict=True))
-             + '  ' + r[-1] for r in rows]
+    lines = ['  '.join(c.ljust(w)
+                       for c, w in zip(r[:-1], widths, strict=True)) +
+             '  ' + r[-1] for r in rows]
     lines.append('')
     for f in report.cpc_failures:
         if f.survivable:
@@ -100,15 +104,16 @@ def render(report: Any) -> str:
         else:
             state = 'NOT survivable: %d instances (%s) do not fit' % (
                 len(f.unplaced), _amounts(f.unplaced_demand) or 'no resources')
-        lines.append('CPC %s failure (%d LPARs): %s' % (f.cpc, len(f.hosts), state))
+        lines.append('CPC %s failure (%d LPARs): %s'
+                     % (f.cpc, len(f.hosts), state))
     if report.findings:
         lines.append('')
         lines.extend('note: %s' % f.message for f in report.findings)
     short = sum(not v.ok for v in report.primaries)
     fatal = sum(not f.survivable for f in report.cpc_failures)
     lines.append('')
-    lines.append('%s: %d of %d primaries cannot be absorbed, %d of %d single-CPC '
-                 'failures not survivable' % ('OK' if report.ok else 'FAILED', short,
-                                              len(report.primaries), fatal,
-                                              len(report.cpc_failures)))
+    lines.append('%s: %d of %d primaries cannot be absorbed, %d of %d '
+                 'single-CPC failures not survivable'
+                 % ('OK' if report.ok else 'FAILED', short,
+                    len(report.primaries), fatal, len(report.cpc_failures)))
     return '\n'.join(lines)

@@ -10,13 +10,13 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""``zha-scheduler check``: report what keeps zha-scheduler from working, with fixes."""
+"""``zha-scheduler check``: report what breaks zha-scheduler, with fixes."""
 
 import argparse
 import logging
 import sys
-import warnings
 from typing import Any
+import warnings
 
 EXIT_USAGE = 2
 

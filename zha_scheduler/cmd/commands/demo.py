@@ -10,7 +10,7 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""``zha-scheduler demo``: stock Nova and zha-scheduler on a simulated IBM Z cloud."""
+"""``zha-scheduler demo``: stock Nova and zha-scheduler on simulated IBM Z."""
 
 import argparse
 import contextlib
@@ -61,7 +61,7 @@ def add_parser(commands: Any) -> None:
 
 @contextlib.contextmanager
 def _output_to(path: str) -> Iterator[None]:
-    """Send file descriptors 1 and 2 (Nova's and eventlet's chatter) to a file."""
+    """Send file descriptors 1 and 2 (Nova's, eventlet's chatter) to a file."""
     saved = {}
     for stream, fd in ((sys.stdout, 1), (sys.stderr, 2)):
         stream.flush()

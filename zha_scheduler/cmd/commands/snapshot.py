@@ -20,8 +20,8 @@ from zha_scheduler.cmd.commands import _insight
 
 def add_parser(commands: Any) -> None:
     parser = commands.add_parser(
-        'snapshot', help='save hosts, instances, server groups and flavors to a '
-        'JSON file for explain, audit and capacity',
+        'snapshot', help='save hosts, instances, server groups and flavors to '
+        'a JSON file for explain, audit and capacity',
         description='Reads the live cloud through the Nova and Placement APIs '
         '(admin credentials in [nova]) or, with --synthetic, builds a large '
         'simulated IBM Z cloud, and writes it to --output.')
@@ -32,7 +32,8 @@ def add_parser(commands: Any) -> None:
     parser.add_argument('--hosts', type=int, default=5000,
                         help='hosts of the synthetic cloud (default 5000)')
     parser.add_argument('--instances', type=int, default=50000,
-                        help='instances of the synthetic cloud (default 50000)')
+                        help='instances of the synthetic cloud '
+                        '(default 50000)')
     parser.set_defaults(func=run)
 
 
@@ -43,9 +44,11 @@ def run(args: argparse.Namespace, conn: Any = None) -> int:
     try:
         if args.synthetic:
             if args.hosts < 1 or args.instances < 0:
-                raise _insight.UsageError('--hosts must be 1 or more, --instances 0 or more')
+                raise _insight.UsageError('--hosts must be 1 or more, '
+                                          '--instances 0 or more')
             from zha_scheduler.insight import synthetic
-            snap = synthetic.synthetic(hosts=args.hosts, instances=args.instances)
+            snap = synthetic.synthetic(hosts=args.hosts,
+                                       instances=args.instances)
         else:
             args.snapshot = None
             snap = _insight.read_snapshot(args, _insight.load_conf(args), conn)
@@ -53,8 +56,9 @@ def run(args: argparse.Namespace, conn: Any = None) -> int:
     except _insight.UsageError as exc:
         return _insight.fail('snapshot', exc)
     except OSError as exc:
-        return _insight.fail('snapshot', 'cannot write %s: %s' % (args.output, exc.strerror))
-    print('Saved %d hosts, %d instances, %d server groups and %d flavors to %s.' % (
-        len(snap.hosts), len(snap.instances), len(snap.groups), len(snap.flavors),
-        args.output))
+        return _insight.fail('snapshot', 'cannot write %s: %s'
+                             % (args.output, exc.strerror))
+    print('Saved %d hosts, %d instances, %d server groups and %d flavors '
+          'to %s.' % (len(snap.hosts), len(snap.instances), len(snap.groups),
+                      len(snap.flavors), args.output))
     return _insight.EXIT_OK

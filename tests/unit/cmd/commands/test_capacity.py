@@ -12,11 +12,11 @@
 
 """Unit tests of the ``zha-scheduler capacity`` command, run in-process."""
 
+from contextlib import redirect_stderr
+from contextlib import redirect_stdout
 import io
 import json
 import os
-from contextlib import redirect_stderr
-from contextlib import redirect_stdout
 
 import fixtures
 from oslo_config import cfg
@@ -63,12 +63,14 @@ class CommandTest(base.BaseTestCase):
         status, out, err = self.main('--snapshot', self.snapshot(8192),
                                      '--partners', self.partners)
         self.assertEqual((0, ''), (status, err))
-        self.assertEqual(['HOST', 'CPC', 'TARGET'], out.splitlines()[0].split()[:3])
+        header = out.splitlines()[0].split()
+        self.assertEqual(['HOST', 'CPC', 'TARGET'], header[:3])
         self.assertIn('p1    Z1   s2', out)
-        self.assertIn('CPC Z1 failure (2 LPARs): survivable (3 instances)', out)
+        self.assertIn('CPC Z1 failure (2 LPARs): survivable (3 instances)',
+                      out)
         self.assertTrue(out.rstrip().endswith(
-            'OK: 0 of 2 primaries cannot be absorbed, 0 of 1 single-CPC failures '
-            'not survivable'), out)
+            'OK: 0 of 2 primaries cannot be absorbed, 0 of 1 single-CPC '
+            'failures not survivable'), out)
 
     def test_cpc_failure_exits_1(self):
         status, out, _ = self.main('--snapshot', self.snapshot(4096),
@@ -79,39 +81,48 @@ class CommandTest(base.BaseTestCase):
 
     def test_short_primary_exits_1_with_json(self):
         status, out, _ = self.main('--snapshot', self.snapshot(2048),
-                                   '--partners', self.partners, '--format', 'json')
+                                   '--partners', self.partners,
+                                   '--format', 'json')
         self.assertEqual(1, status)
         data = json.loads(out)
         self.assertFalse(data['ok'])
-        self.assertEqual({'MEMORY_MB': 2048}, data['primaries'][0]['shortfall'])
+        self.assertEqual({'MEMORY_MB': 2048},
+                         data['primaries'][0]['shortfall'])
 
     def test_partners_file_from_config(self):
-        conf = self.write('zha.conf', '[zha_evacuate]\npartners_file = %s\n' % self.partners)
+        conf = self.write('zha.conf', '[zha_evacuate]\npartners_file = %s\n'
+                          % self.partners)
         status, out, _ = self.main('--snapshot', self.snapshot(8192),
                                    '--config-file', conf, '--format', 'json')
         self.assertEqual(0, status)
-        self.assertEqual('partner', json.loads(out)['primaries'][0]['target_kind'])
+        primary = json.loads(out)['primaries'][0]
+        self.assertEqual('partner', primary['target_kind'])
 
     def test_errors_exit_2_with_one_line(self):
         good = self.snapshot(8192)
         cases = [
             ('--snapshot', self.write('bad.json', '{"hosts": [')),
-            ('--snapshot', self.write('old.json', '{"hosts": [], "format_version": 0}')),
+            ('--snapshot',
+             self.write('old.json', '{"hosts": [], "format_version": 0}')),
             ('--snapshot', os.path.join(self.tmp, 'missing.json')),
-            ('--snapshot', good, '--partners', self.write('p.yaml', '- a\n- b\n')),
+            ('--snapshot', good, '--partners',
+             self.write('p.yaml', '- a\n- b\n')),
             ('--snapshot', good, '--partners', self.write('y.yaml', 'a: [\n')),
-            ('--snapshot', good, '--config-file', os.path.join(self.tmp, 'no.conf')),
-            ('--snapshot', good, '--config-file', self.write('v.conf',
-                                                             '[zha_evacuate]\nmax_parallel = x\n')),
+            ('--snapshot', good, '--config-file',
+             os.path.join(self.tmp, 'no.conf')),
+            ('--snapshot', good, '--config-file',
+             self.write('v.conf', '[zha_evacuate]\nmax_parallel = x\n')),
         ]
         for args in cases:
             status, out, err = self.main(*args)
             self.assertEqual(2, status, args)
-            self.assertEqual(('', 1), (out, len(err.splitlines())), (args, err))
+            self.assertEqual(('', 1), (out, len(err.splitlines())),
+                             (args, err))
             self.assertTrue(err.startswith('zha-scheduler capacity: '), err)
             self.assertNotIn('Traceback', err)
 
     def test_usage_error_exits_2(self):
         with redirect_stderr(io.StringIO()):
-            exc = self.assertRaises(SystemExit, manage.main, ['capacity', '--format', 'xml'])
+            exc = self.assertRaises(SystemExit, manage.main,
+                                    ['capacity', '--format', 'xml'])
         self.assertEqual(2, exc.code)

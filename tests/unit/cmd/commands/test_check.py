@@ -10,13 +10,15 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Unit tests of ``zha-scheduler check`` run in-process: output and exit status."""
+"""Unit tests of ``zha-scheduler check`` run in-process:
+output and exit status.
+"""
 
+from contextlib import redirect_stderr
+from contextlib import redirect_stdout
 import io
 import json
 import os
-from contextlib import redirect_stderr
-from contextlib import redirect_stdout
 
 import fixtures
 
@@ -36,11 +38,12 @@ class CheckCliTest(helpers.CheckTestCase):
 
     def main(self, nova_text, *args):
         nova = self.write('nova.conf', nova_text)
+        argv = ['check', '--nova-conf', nova, '--skip-placement',
+                '--systemd-dir', self.units] + list(args)
         out, err = io.StringIO(), io.StringIO()
         with redirect_stdout(out), redirect_stderr(err):
             try:
-                status = manage.main(['check', '--nova-conf', nova, '--skip-placement',
-                                      '--systemd-dir', self.units] + list(args))
+                status = manage.main(argv)
             except SystemExit as exc:  # argparse's usage errors
                 status = exc.code
         return status, out.getvalue(), err.getvalue()
@@ -58,7 +61,8 @@ class CheckCliTest(helpers.CheckTestCase):
         lines = out.splitlines()
         index = next(i for i, line in enumerate(lines)
                      if line.startswith('ERROR  nova-filters-kept: '))
-        self.assertTrue(lines[index + 1].startswith('    fix: add "available_filters'))
+        self.assertTrue(
+            lines[index + 1].startswith('    fix: add "available_filters'))
 
     def test_json_output(self):
         status, out, _ = self.main(helpers.snippet(), '--format', 'json')
@@ -68,11 +72,12 @@ class CheckCliTest(helpers.CheckTestCase):
         self.assertEqual({'check', 'severity', 'message', 'fix'},
                          set(data['findings'][0]))
         checks = [f['check'] for f in data['findings']]
-        for check in ('filters-loadable', 'filters-enabled', 'nova-filters-kept',
-                      'weighers-enabled', 'anti-affinity-filter', 'filter-order',
-                      'placement-reachable', 'topology-traits', 'standby-partners',
-                      'resume-guests-state', 'restart-policy', 'agent-config',
-                      'hook-config'):
+        for check in ('filters-loadable', 'filters-enabled',
+                      'nova-filters-kept', 'weighers-enabled',
+                      'anti-affinity-filter', 'filter-order',
+                      'placement-reachable', 'topology-traits',
+                      'standby-partners', 'resume-guests-state',
+                      'restart-policy', 'agent-config', 'hook-config'):
             self.assertIn(check, checks)
 
     def test_missing_or_broken_files_exit_2_with_one_line(self):
@@ -80,8 +85,9 @@ class CheckCliTest(helpers.CheckTestCase):
                                      os.path.join(self.tmp, 'none.conf'))
         self.assertEqual(2, status)
         self.assertEqual('', out)
-        self.assertEqual('zha-scheduler check: error: cannot read %s/none.conf: No '
-                         'such file or directory\n' % self.tmp, err)
+        self.assertEqual('zha-scheduler check: error: cannot read '
+                         '%s/none.conf: No such file or directory\n'
+                         % self.tmp, err)
         status, _, err = self.main('[filter_scheduler]\nno equals sign\n')
         self.assertEqual(2, status)
         self.assertEqual(1, len(err.splitlines()))
