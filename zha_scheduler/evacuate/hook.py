@@ -118,11 +118,11 @@ class Hook:
             # Done is recorded only once the instance is seen elsewhere: one
             # listed on the host again came back (failback) and failed again.
             if store.done(inst.uuid):
-                run_id = store.data['instances'][inst.uuid].get('run_id')
+                earlier = store.data['instances'][inst.uuid].get('run_id')
                 LOG.info('%(name)s (%(id)s) was evacuated by run %(run)s and '
                          'is back on %(host)s: evacuating it again.',
                          {'name': inst.name, 'id': inst.uuid, 'host': host,
-                          'run': run_id})
+                          'run': earlier})
         listed = {inst.uuid for inst in todo}
         for instance_id, entry in store.data['instances'].items():
             if (entry.get('state') == progress.DONE and
