@@ -16,6 +16,7 @@ This module is the only place that knows how trait names are spelt; the host
 agent, the filters and the operator tools all go through it.
 """
 
+from collections.abc import Callable, Iterable
 import hashlib
 import re
 
@@ -42,20 +43,44 @@ CONSISTENCY_GROUP = 'consistency_group'
 
 _VALID = re.compile(r'^CUSTOM_[A-Z0-9_]+$')
 _INVALID_CHARS = re.compile(r'[^A-Z0-9_]')
+# A plain name: ASCII letters and digits in words joined by single
+# underscores. Its name part is the name upper-cased, so names differ only in
+# case name the same CPC, site or group. Such a part never holds "__".
+_PLAIN = re.compile(r'[A-Za-z0-9]+(?:_[A-Za-z0-9]+)*')
+# Any other name (with "-", ".", spaces, other scripts...) keeps a readable
+# part and ends in "__" and a digest of the exact name, so that "ORA-PROD",
+# "ORA.PROD" and "ora_prod" cannot meet in one trait.
+_DIGEST_SEPARATOR = '__'
+_DIGEST_LENGTH = 10
 _HASH_LENGTH = 8
 
 
-def sanitize(value: str) -> str:
-    """Upper-case a free-form name and map every other character to ``_``.
+def _digest(value: str, length: int) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()[:length].upper()
 
-    :param value: a CPC id, site or consistency group name.
+
+def sanitize(value: str) -> str:
+    """Return the name part of a trait for a free-form name, injectively.
+
+    A plain name (ASCII letters, digits and single inner underscores) is
+    upper-cased: ``dc1`` gives ``DC1``. Any other name is upper-cased with
+    every other character mapped to ``_``, then ``__`` and a digest of the
+    name are appended: ``ORA-PROD`` and ``ora.prod`` give two different
+    parts, neither of them ``ORA_PROD``.
+
+    :param value: a CPC id, site or consistency group name; outer white
+        space is ignored.
     :returns: the name part of a trait.
     :raises ValueError: if the value is empty or not a string.
     """
     if not isinstance(value, str) or not value.strip():
         raise ValueError('a ZHA trait name part must be a non-empty string, '
                          'got %r' % (value,))
-    return _INVALID_CHARS.sub('_', value.strip().upper())
+    name = value.strip()
+    if _PLAIN.fullmatch(name):
+        return name.upper()
+    return '%s%s%s' % (_INVALID_CHARS.sub('_', name.upper()),
+                       _DIGEST_SEPARATOR, _digest(name, _DIGEST_LENGTH))
 
 
 def _build(prefix: str, value: str) -> str:
@@ -63,10 +88,25 @@ def _build(prefix: str, value: str) -> str:
     if len(name) > MAX_LENGTH:
         # Keep long names unique and stable: the agent and the scheduler both
         # derive the same shortened name from the same input.
-        digest = hashlib.sha256(name.encode()).hexdigest()[:_HASH_LENGTH]
         name = '%s_%s' % (name[:MAX_LENGTH - _HASH_LENGTH - 1],
-                          digest.upper())
+                          _digest(name, _HASH_LENGTH))
     return name
+
+
+def same_trait(names: Iterable[str],
+               build: Callable[[str], str]) -> tuple[str, str] | None:
+    """Two different names that ``build`` turns into one trait, if any.
+
+    A plain name and its other-cased spellings are one name on purpose
+    (``DB2PROD`` and ``db2prod``): a file that lists both is ambiguous.
+    """
+    seen: dict[str, str] = {}
+    for name in names:
+        trait = build(name)
+        if trait in seen and seen[trait] != name:
+            return seen[trait], name
+        seen.setdefault(trait, name)
+    return None
 
 
 def cpc_trait(cpc_id: str) -> str:

@@ -29,14 +29,44 @@ class TraitsTest(base.BaseTestCase):
     def test_sanitize_upper_cases(self):
         self.assertEqual('DC1', traits.sanitize('dc1'))
 
-    def test_sanitize_maps_invalid_characters_to_underscore(self):
-        self.assertEqual('Z1_DC_EAST_2_', traits.sanitize('z1-dc.east/2!'))
+    def test_sanitize_keeps_plain_names_readable(self):
+        for name, part in (('DB2PROD', 'DB2PROD'), ('ora_prod', 'ORA_PROD'),
+                           ('3931_02_A1B2C', '3931_02_A1B2C')):
+            self.assertEqual(part, traits.sanitize(name))
 
-    def test_sanitize_maps_inner_spaces_and_strips_outer_ones(self):
-        self.assertEqual('DC_1', traits.sanitize('  dc 1\t'))
+    def test_sanitize_maps_other_names_with_a_digest(self):
+        part = traits.sanitize('z1-dc.east/2!')
+        self.assertRegex(part, r'^Z1_DC_EAST_2___[0-9A-F]{10}$')
+
+    def test_sanitize_strips_outer_space_and_digests_inner_space(self):
+        self.assertEqual(traits.sanitize('dc 1'), traits.sanitize('  dc 1\t'))
+        self.assertTrue(traits.sanitize('dc 1').startswith('DC_1__'))
+        self.assertEqual('DC1', traits.sanitize(' dc1 '))
 
     def test_sanitize_maps_non_ascii_letters(self):
-        self.assertEqual('M_NCHEN', traits.sanitize('münchen'))
+        self.assertTrue(traits.sanitize('münchen').startswith('M_NCHEN__'))
+
+    def test_names_that_used_to_collide_are_distinct(self):
+        # Issue 12: each pair became one trait, so a request for one group
+        # passed a host that reaches only the other.
+        for first, second in (('数据', '日本'), ('ORA-PROD', 'ora_prod'),
+                              ('ORA-PROD', 'ORA.PROD'), ('a b', 'a_b'),
+                              ('a__b', 'a_b'), ('x_', 'x')):
+            for build in (traits.cpc_trait, traits.site_trait,
+                          traits.consistency_group_trait):
+                self.assertNotEqual(build(first), build(second),
+                                    (first, second))
+
+    def test_spellings_of_a_plain_name_are_one_name(self):
+        self.assertEqual(traits.consistency_group_trait('ORA_PROD'),
+                         traits.consistency_group_trait('ora_prod'))
+
+    def test_same_trait_names_both_names(self):
+        build = traits.consistency_group_trait
+        self.assertEqual(('DB2PROD', 'db2prod'), traits.same_trait(
+            ['DB2PROD', 'SAP', 'db2prod'], build))
+        self.assertIsNone(traits.same_trait(['ORA-PROD', 'ora_prod', 'SAP',
+                                             'SAP'], build))
 
     def test_sanitize_rejects_empty_and_blank(self):
         for value in ('', '   ', '\t\n'):
@@ -51,14 +81,16 @@ class TraitsTest(base.BaseTestCase):
                          traits.cpc_trait('3931_02_A1B2C'))
 
     def test_cpc_trait_from_operator_name(self):
-        self.assertEqual('CUSTOM_ZHA_CPC_ZPROD_1', traits.cpc_trait('zprod-1'))
+        self.assertEqual('CUSTOM_ZHA_CPC_ZPROD_1', traits.cpc_trait('zprod_1'))
+        self.assertRegex(traits.cpc_trait('zprod-1'),
+                         r'^CUSTOM_ZHA_CPC_ZPROD_1__[0-9A-F]{10}$')
 
     def test_site_trait(self):
         self.assertEqual('CUSTOM_ZHA_SITE_DC1', traits.site_trait('dc1'))
 
     def test_consistency_group_trait(self):
         self.assertEqual('CUSTOM_ZHA_CG_ORA_PROD',
-                         traits.consistency_group_trait('ora.prod'))
+                         traits.consistency_group_trait('ora_prod'))
 
     def test_builders_reject_empty_names(self):
         for builder in (traits.cpc_trait, traits.site_trait,
@@ -163,3 +195,15 @@ class TraitsTest(base.BaseTestCase):
         if parsed is not None:
             self.assertIsNotNone(VALID.fullmatch(name), repr(name))
             self.assertTrue(name.startswith(traits.PREFIX))
+
+    @settings(max_examples=300, deadline=None, database=None)
+    @given(st.text(min_size=1, max_size=40), st.text(min_size=1, max_size=40))
+    def test_two_names_share_a_trait_only_if_they_are_one_name(self, a, b):
+        if not (a.strip() and b.strip()):
+            return
+        one_name = (a.strip() == b.strip() or
+                    (a.strip().upper() == b.strip().upper() and
+                     traits.sanitize(a) == a.strip().upper()))
+        for build in (traits.cpc_trait, traits.site_trait,
+                      traits.consistency_group_trait):
+            self.assertEqual(one_name, build(a) == build(b), (a, b))

@@ -16,11 +16,15 @@ import dataclasses
 
 from oslo_log import log as logging
 
+from zha_scheduler.agent import conditions
 from zha_scheduler.agent import hostfs
 
 LOG = logging.getLogger(__name__)
 
-BONDING_MASTERS = '/sys/class/net/bonding_masters'
+SYS_CLASS_NET = '/sys/class/net'
+BONDING_MASTERS = SYS_CLASS_NET + '/bonding_masters'
+NO_BONDING_MODULE = ('%s (no bonding_masters: the bonding module is not '
+                     'loaded)' % SYS_CLASS_NET)
 PROC_BOND = '/proc/net/bonding/%s'
 SYSFS_BOND = '/sys/class/net/%s/bonding'
 SYSFS_SLAVE_MII = '/sys/class/net/%s/bonding_slave/mii_status'
@@ -48,6 +52,20 @@ class Bond:
     source: str | None = None
 
 
+def valid_interface_name(name: str) -> bool:
+    """Whether a name can be a Linux network interface (dev_valid_name).
+
+    Names read from files become parts of paths (``/sys/class/net/<name>``):
+    a name such as ``..`` or ``a/b`` would read another file.
+
+    :param name: an interface name.
+    :returns: True for 1 to 15 characters without ``/``, ``:``, white space
+        or NUL, other than ``.`` and ``..``.
+    """
+    return (0 < len(name) < 16 and name not in ('.', '..') and
+            not any(c in '/:\0' or c.isspace() for c in name))
+
+
 def _none(value: str) -> str | None:
     value = value.strip()
     return None if value in ('', 'None') else value
@@ -59,6 +77,8 @@ def parse_proc_bonding(text: str, name: str,
 
     Unknown lines (``Speed``, 802.3ad blocks, ...) are ignored, values are
     stripped; an MII status before the first ``Slave Interface`` is the bond's.
+    A ``Slave Interface`` line without a name still gives a slave (named
+    ``''``, so that no adapter is found for it): a slave is never dropped.
 
     :param text: the file content.
     :param name: the bond's name.
@@ -84,8 +104,7 @@ def parse_proc_bonding(text: str, name: str,
             bond['mode'] = _none(value)
         elif current is None and key == 'Currently Active Slave':
             bond['active_slave'] = _none(value)
-    slaves = tuple(Slave(str(r['name']), r['mii_status'])
-                   for r in records if r['name'])
+    slaves = tuple(Slave(r['name'] or '', r['mii_status']) for r in records)
     return Bond(name, slaves, bond['mode'], bond['mii_status'],
                 bond['active_slave'], source)
 
@@ -108,13 +127,16 @@ def read_sysfs_bond(fs: hostfs.HostFS, name: str) -> Bond:
             attrs[attr] = None
     slaves = []
     for slave in names:
+        mii: str | None = None
+        if not valid_interface_name(slave):
+            # network.slave_details warns about the name itself.
+            slaves.append(Slave(slave, None))
+            continue
         try:
-            mii: str | None = _none(
-                fs.read_text(SYSFS_SLAVE_MII % slave).lower())
+            mii = _none(fs.read_text(SYSFS_SLAVE_MII % slave).lower())
         except OSError as e:
-            LOG.warning('Cannot read %(file)s: %(err)s',
-                        {'file': SYSFS_SLAVE_MII % slave, 'err': e})
-            mii = None
+            conditions.warning(LOG, 'Cannot read %(file)s: %(err)s',
+                               {'file': SYSFS_SLAVE_MII % slave, 'err': e})
         slaves.append(Slave(slave, mii))
     return Bond(name, tuple(slaves), attrs['mode'], attrs['mii_status'],
                 attrs['active_slave'], base)
@@ -125,8 +147,13 @@ def read_bond(fs: hostfs.HostFS, name: str) -> Bond | None:
 
     :param fs: the host.
     :param name: the bond's name.
-    :returns: the bond, or None (with a WARNING) if neither can be read.
+    :returns: the bond, or None (with a WARNING) if neither can be read or
+        the name cannot be an interface's.
     """
+    if not valid_interface_name(name):
+        conditions.warning(LOG, 'Cannot read bond %r: not a valid interface '
+                           'name.', name)
+        return None
     proc = PROC_BOND % name
     try:
         return parse_proc_bonding(fs.read_text(proc), name, proc)
@@ -134,11 +161,11 @@ def read_bond(fs: hostfs.HostFS, name: str) -> Bond | None:
         try:
             return read_sysfs_bond(fs, name)
         except OSError as sys_error:
-            LOG.warning('Cannot read bond %(bond)s: %(proc)s: %(perr)s; '
-                        '%(sys)s: %(serr)s',
-                        {'bond': name, 'proc': proc, 'perr': proc_error,
-                         'sys': SYSFS_BOND % name + '/slaves',
-                         'serr': sys_error})
+            conditions.warning(
+                LOG, 'Cannot read bond %(bond)s: %(proc)s: %(perr)s; '
+                '%(sys)s: %(serr)s',
+                {'bond': name, 'proc': proc, 'perr': proc_error,
+                 'sys': SYSFS_BOND % name + '/slaves', 'serr': sys_error})
             return None
 
 
@@ -146,19 +173,48 @@ def bond_names(fs: hostfs.HostFS,
                configured: list[str] | None) -> tuple[list[str] | None, str]:
     """Return the bonds to check: the configured ones, or bonding_masters.
 
+    The bonding module creates ``bonding_masters`` when it loads: a host
+    whose interfaces can be listed in ``/sys/class/net`` but that has no
+    ``bonding_masters`` has no bond, like one whose ``bonding_masters`` is
+    empty. Only a host whose interfaces cannot be read at all (neither file
+    readable, ``/sys/class/net`` missing or empty) is not monitored.
+
     :param fs: the host.
     :param configured: ``[zha_agent] bond_interfaces``; None or empty for
         every bond of the host.
-    :returns: ``(names, source)``; names is None (with a WARNING) when
-        bonding_masters cannot be read and no bond is configured.
+    :returns: ``(names, source)``; names is ``[]`` with source
+        NO_BONDING_MODULE without the bonding module, and None (with a
+        WARNING) when the bonds cannot be listed, source then saying what
+        could not be read and why.
     """
     names = [n.strip() for n in configured or [] if n.strip()]
     if names:
         return names, '[zha_agent] bond_interfaces'
     try:
         return fs.read_text(BONDING_MASTERS).split(), BONDING_MASTERS
+    except FileNotFoundError as e:
+        missing = e
     except OSError as e:
-        LOG.warning('Network not monitored: cannot read %(file)s (%(err)s) '
-                    'and [zha_agent] bond_interfaces is not set.',
-                    {'file': BONDING_MASTERS, 'err': e})
-        return None, BONDING_MASTERS
+        conditions.warning(
+            LOG, 'Network not monitored: cannot read %(file)s (%(err)s) and '
+            '[zha_agent] bond_interfaces is not set.',
+            {'file': BONDING_MASTERS, 'err': e})
+        return None, '%s (%s)' % (BONDING_MASTERS, hostfs.why(e))
+    listed = 'no interface in it'
+    try:
+        interfaces = fs.listdir(SYS_CLASS_NET)
+    except OSError as e:
+        interfaces, listed = [], hostfs.why(e)
+    if interfaces:
+        LOG.debug('No bond: %(file)s is missing (the bonding module is not '
+                  'loaded); interfaces: %(names)s',
+                  {'file': BONDING_MASTERS, 'names': ' '.join(interfaces)})
+        return [], NO_BONDING_MODULE
+    conditions.warning(
+        LOG, 'Network not monitored: cannot read %(file)s (%(err)s) nor list '
+        'the interfaces of %(dir)s (%(listed)s), and [zha_agent] '
+        'bond_interfaces is not set.',
+        {'file': BONDING_MASTERS, 'err': missing, 'dir': SYS_CLASS_NET,
+         'listed': listed})
+    return None, '%s (%s), %s (%s)' % (
+        BONDING_MASTERS, hostfs.why(missing), SYS_CLASS_NET, listed)

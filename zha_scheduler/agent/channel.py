@@ -13,6 +13,7 @@
 """Channel paths (CHPIDs) and their physical channel ids (PCHIDs)."""
 
 import dataclasses
+import re
 
 from oslo_log import log as logging
 
@@ -21,6 +22,7 @@ from zha_scheduler.agent import hostfs
 LOG = logging.getLogger(__name__)
 
 CHP_DIR = '/sys/devices/css0/chp0.%s'
+_HEX_BYTE = re.compile(r'[0-9A-F]{1,2}')
 
 
 @dataclasses.dataclass(frozen=True)
@@ -38,13 +40,11 @@ def normalize_chpid(value: str | None) -> str | None:
     :returns: e.g. ``F4``, or None for empty, ``00`` or non-hex values.
     """
     value = (value or '').strip().upper()
-    if not value or value == '00' or len(value) > 2:
+    # Not int(value, 16): it takes signs and non-ASCII digits.
+    if not _HEX_BYTE.fullmatch(value):
         return None
-    try:
-        int(value, 16)
-    except ValueError:
-        return None
-    return value.zfill(2)
+    value = value.zfill(2)
+    return None if value == '00' else value
 
 
 def first_chpid(chpids: str) -> str | None:
@@ -92,6 +92,46 @@ def adapter(fs: hostfs.HostFS, chpid: str | None) -> Adapter:
     if chpid is None:
         return Adapter()
     return Adapter(chpid=chpid, pchid=read_pchid(fs, chpid))
+
+
+class Adapters:
+    """The Adapter of each CHPID, read once per probe."""
+
+    def __init__(self, fs: hostfs.HostFS) -> None:
+        self._fs = fs
+        self._cache: dict[str | None, Adapter] = {}
+
+    def get(self, chpid: str | None) -> Adapter:
+        """Return adapter(fs, chpid), reading sysfs once per CHPID.
+
+        Besides saving reads (a bond may have thousands of slaves), it
+        makes the PCHID a function of the CHPID within one probe, which
+        domains() relies on.
+        """
+        chpid = normalize_chpid(chpid)
+        if chpid not in self._cache:
+            self._cache[chpid] = adapter(self._fs, chpid)
+        return self._cache[chpid]
+
+
+def domains(a: Adapter) -> frozenset[tuple[str, str]] | None:
+    """Return the failure domains of an adapter: its CHPID and PCHID.
+
+    Two adapters of one probe (see Adapters) share a domain exactly when
+    independent() says they are the same adapter, since the PCHID is then
+    a function of the CHPID; unlike independent(), sets of domains let
+    health.pair_verdict find an independent pair in linear time.
+
+    :param a: an adapter.
+    :returns: ``{('chpid', 'F4'), ('pchid', '01c0')}``, without the PCHID
+        when it is unknown; None when the CHPID is unknown.
+    """
+    if a.chpid is None:
+        return None
+    found = {('chpid', a.chpid)}
+    if a.pchid:
+        found.add(('pchid', a.pchid))
+    return frozenset(found)
 
 
 def independent(a: Adapter, b: Adapter) -> bool | None:

@@ -25,6 +25,7 @@ from typing import Any
 from oslo_log import log as logging
 import yaml
 
+from zha_scheduler.agent import conditions
 from zha_scheduler.agent import hostfs
 from zha_scheduler import traits
 
@@ -62,7 +63,7 @@ def parse_groups(text: str, path: str = '<string>') -> dict[str, list[str]]:
     :param path: the file's name, for error messages.
     :returns: the WWIDs (lower case) by group name.
     :raises GroupsFileError: if the text is not such a mapping, a group has
-        no WWID or a group name cannot form a trait.
+        no WWID, a group name cannot form a trait or two names form one.
     """
     try:
         data = yaml.safe_load(text)
@@ -85,6 +86,12 @@ def parse_groups(text: str, path: str = '<string>') -> dict[str, list[str]]:
             raise GroupsFileError('%s: group %r must list at least one WWID'
                                   % (path, name))
         groups[name] = [_wwid(w, name, path) for w in wwids]
+    clash = traits.same_trait(groups, traits.consistency_group_trait)
+    if clash:
+        raise GroupsFileError(
+            '%s: groups %r and %r are one name (%s): keep one spelling'
+            % (path, clash[0], clash[1],
+               traits.consistency_group_trait(clash[0])))
     return groups
 
 
@@ -142,7 +149,9 @@ def probe_groups(fs: hostfs.HostFS, path: str | None, redundant: Set[str],
     try:
         groups = load_groups(fs, path)
     except GroupsFileError as e:
-        LOG.error('No consistency group traits: %s', e)
+        conditions.error(LOG, 'No consistency group traits: %s', e,
+                         resolved='Consistency groups file %s is readable '
+                         'and valid again.' % path)
         return GroupsResult(frozenset(), {'file': path, 'error': str(e),
                                           'groups': {}})
     result = evaluate_groups(groups, redundant, present)

@@ -18,8 +18,10 @@ an adapter that could not be read) make the verdict unknown rather than
 degraded, unless a proven pair or a proven failure decides it anyway.
 """
 
+import collections
+from collections.abc import Callable, Collection, Hashable, Iterable
+from collections.abc import Sequence
 import itertools
-from collections.abc import Callable, Iterable, Sequence
 from typing import TypeVar
 
 from zha_scheduler import topology
@@ -57,17 +59,70 @@ def any3(values: Iterable[bool | None]) -> bool | None:
     return result
 
 
+def _subsets(domains: frozenset[Hashable]) -> Iterable[frozenset[Hashable]]:
+    return (frozenset(c) for n in range(1, len(domains) + 1)
+            for c in itertools.combinations(domains, n))
+
+
+def _disjoint_pair(sets: Sequence[frozenset[Hashable]]) -> bool:
+    """Whether two of the sets (two members' failure domains) are disjoint.
+
+    Linear in the number of sets, which must be small (a member depends on
+    a few domains: an adapter, a CHPID, a PCHID). ``within[t]`` counts the
+    sets holding every domain of ``t``; by inclusion-exclusion over the
+    subsets of a set, that gives how many sets meet it.
+    """
+    within: collections.Counter[frozenset[Hashable]] = collections.Counter()
+    for domains in sets:
+        within.update(_subsets(domains))
+    for domains in sets:
+        meeting = sum(within[t] if len(t) % 2 else -within[t]
+                      for t in _subsets(domains))
+        # A non-empty set meets itself; an empty one meets nothing.
+        others = len(sets) - (meeting if domains else 1)
+        if others > 0:
+            return True
+    return False
+
+
 def pair_verdict(members: Sequence[T], usable: Callable[[T], bool | None],
-                 independent: Callable[[T, T], bool | None]) -> bool | None:
-    """Whether two usable members run over independent adapters.
+                 domains: Callable[[T], Collection[Hashable] | None]
+                 ) -> bool | None:
+    """Whether two usable members share no failure domain.
+
+    Two members are independent when the failure domains they depend on
+    (FCP device, CHPID, PCHID: whatever can fail for both) are known and
+    disjoint; they are not when they share one, and it is unknown when
+    either member's domains are unknown. The verdict is the three-valued
+    OR, over every pair, of "both usable and independent", computed in
+    time linear in the number of members (a bond may list thousands of
+    slaves; comparing every pair took minutes).
 
     :param members: the members (slaves, paths) of one bond or map.
     :param usable: whether a member is up or healthy.
-    :param independent: whether two members use independent adapters.
+    :param domains: a member's failure domains; None when unknown.
     :returns: True (redundant), False (not) or None (cannot tell).
     """
-    return any3(all3((usable(a), usable(b), independent(a, b)))
-                for a, b in itertools.combinations(members, 2))
+    proven = []
+    for member in members:
+        found = domains(member) if usable(member) is True else None
+        if found is not None:
+            proven.append(frozenset(found))
+    if _disjoint_pair(proven):
+        return True
+    # No proven pair. A pair that is not disproven makes it unknown: two
+    # members that may be usable, and either one's domains are unknown or
+    # they share none.
+    candidates = [m for m in members if usable(m) is not False]
+    if len(candidates) < 2:
+        return False
+    known = []
+    for member in candidates:
+        found = domains(member)
+        if found is None:
+            return None
+        known.append(frozenset(found))
+    return None if _disjoint_pair(known) else False
 
 
 def state(verdict: bool | None) -> str | None:

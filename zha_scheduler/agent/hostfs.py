@@ -28,6 +28,11 @@ run of white space and every ``/`` replaced by ``_``; for instance
 ``multipathd show maps json`` is read from
 ``_commands/multipathd_show_maps_json.out``. A missing file means the command
 is not available there.
+
+Only regular files are read, and only up to a size limit: a FIFO, a device
+node, a socket or a directory where a file is expected, and a file larger
+than the limit, raise OSError like a missing file, so every probe takes its
+usual "cannot read" path instead of blocking or filling the memory.
 """
 
 import collections
@@ -36,16 +41,77 @@ import os
 import posixpath
 import re
 import shlex
+import stat
 import subprocess
 
 COMMANDS_DIR = '_commands'
 COMMAND_TIMEOUT = 30
+# The largest /proc or /sys file the agent reads: sysfs attributes are at
+# most a page, /proc/sysinfo and /proc/net/bonding/<bond> a few KiB even
+# with hundreds of slaves; anything bigger is not what the kernel prints.
+MAX_FILE_SIZE = 1 << 20
+# The largest command output (``multipathd show maps json``), captured or
+# live: about 400 bytes per path, so 16 MiB holds some 40,000 paths (5,000
+# volumes over 8 paths) while bounding what the JSON parser allocates.
+MAX_COMMAND_OUTPUT = 16 << 20
+_OPEN_FLAGS = (os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC |
+               os.O_NOFOLLOW)
+_KINDS = ((stat.S_ISFIFO, 'a FIFO'), (stat.S_ISCHR, 'a character device'),
+          (stat.S_ISBLK, 'a block device'), (stat.S_ISSOCK, 'a socket'))
 _MAX_LINKS = 40
 _NAME_CHARS = re.compile(r'[\s/]+')
 
 
 class CommandError(Exception):
     """A command could not be run or failed."""
+
+
+def _check_regular(mode: int, local: str) -> None:
+    if stat.S_ISREG(mode):
+        return
+    if stat.S_ISDIR(mode):
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR),
+                                local)
+    kind = next((name for test, name in _KINDS if test(mode)), 'special')
+    raise OSError(errno.EINVAL, 'not a regular file but %s' % kind, local)
+
+
+def read_regular(local: str, limit: int = MAX_FILE_SIZE) -> bytes:
+    """Return the bytes of a regular file of this machine, up to a limit.
+
+    :param local: the file's path on this machine.
+    :param limit: the largest size accepted, in bytes.
+    :returns: the content.
+    :raises OSError: if the file cannot be read, is not a regular file
+        (``IsADirectoryError`` for a directory) or is larger than ``limit``.
+    """
+    # stat first, so that a device node is never opened (opening one can
+    # have side effects, such as rewinding a tape). The path may still be
+    # swapped between stat and open: O_NONBLOCK keeps a FIFO from blocking
+    # the open, O_NOFOLLOW refuses a link, and fstat checks what was
+    # actually opened. Regular files ignore O_NONBLOCK.
+    _check_regular(os.stat(local).st_mode, local)
+    fd = os.open(local, _OPEN_FLAGS)
+    with os.fdopen(fd, 'rb') as f:
+        _check_regular(os.fstat(fd).st_mode, local)
+        # sysfs reports 4096 and procfs 0 as the size of every file: only
+        # reading tells the real size.
+        data = f.read(limit + 1)
+    if len(data) > limit:
+        raise OSError(errno.EFBIG, 'larger than %d bytes, the limit for '
+                      'this file' % limit, local)
+    return data
+
+
+def why(error: BaseException) -> str:
+    """Say briefly why a read failed: strerror, without the long path.
+
+    :param error: an OSError (``No such file or directory``, ``not a
+        regular file but a FIFO``) or any other exception (its text).
+    """
+    if isinstance(error, OSError) and error.strerror:
+        return error.strerror
+    return str(error)
 
 
 def command_file_name(command: str) -> str:
@@ -74,9 +140,13 @@ class HostFS:
         :param path: an absolute host path.
         :returns: the path under the root.
         :raises ValueError: if the path is not absolute.
+        :raises OSError: if it holds a NUL byte (names read from files can;
+            no file has such a name).
         """
         if not path.startswith('/'):
             raise ValueError('host paths are absolute, got %r' % (path,))
+        if '\0' in path:
+            raise OSError(errno.EINVAL, 'NUL byte in host path', path)
         return os.path.join(self.root, posixpath.normpath(path).lstrip('/'))
 
     def resolve(self, path: str) -> str:
@@ -118,15 +188,17 @@ class HostFS:
     def _real(self, path: str) -> str:
         return self.local_path(self.resolve(path))
 
-    def read_text(self, path: str) -> str:
-        """Return the content of a host file.
+    def read_text(self, path: str, limit: int = MAX_FILE_SIZE) -> str:
+        """Return the content of a regular host file.
 
         :param path: an absolute host path, e.g. ``/proc/sysinfo``.
+        :param limit: the largest size accepted, in bytes.
         :returns: the content, decoded as UTF-8 (bad bytes replaced).
-        :raises OSError: if the file cannot be read.
+        :raises OSError: if the file cannot be read, is not a regular file
+            or is larger than ``limit`` (see read_regular).
         """
-        with open(self._real(path), encoding='utf-8', errors='replace') as f:
-            return f.read()
+        return read_regular(self._real(path), limit).decode(
+            'utf-8', errors='replace')
 
     def exists(self, path: str) -> bool:
         """Whether a host path exists (after resolving links).
@@ -166,15 +238,16 @@ class HostFS:
             run through a shell.
         :param timeout: seconds before the command is given up.
         :returns: the command's standard output.
-        :raises CommandError: if the command is missing, times out or exits
-            with a non-zero status (or, under another root, if its captured
-            output file is missing).
+        :raises CommandError: if the command is missing, times out, exits
+            with a non-zero status or prints more than MAX_COMMAND_OUTPUT
+            characters (or, under another root, if its captured output file
+            cannot be read: missing, not a regular file, too large).
         """
         if not self.live:
             name = posixpath.join('/', COMMANDS_DIR,
                                   command_file_name(command))
             try:
-                return self.read_text(name)
+                return self.read_text(name, MAX_COMMAND_OUTPUT)
             except OSError as e:
                 raise CommandError('no captured output %s: %s'
                                    % (self.local_path(name), e)) from e
@@ -191,4 +264,8 @@ class HostFS:
             raise CommandError('%s exited with status %d%s' % (
                 command, done.returncode,
                 ': ' + message[0] if message else ''))
+        if len(done.stdout) > MAX_COMMAND_OUTPUT:
+            raise CommandError('%s printed more than %d characters, the '
+                               'limit for command output'
+                               % (command, MAX_COMMAND_OUTPUT))
         return done.stdout

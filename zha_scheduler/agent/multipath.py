@@ -18,6 +18,7 @@ from typing import Any
 
 from oslo_log import log as logging
 
+from zha_scheduler.agent import conditions
 from zha_scheduler.agent import hostfs
 
 LOG = logging.getLogger(__name__)
@@ -46,8 +47,11 @@ class Map:
     name: str
     wwid: str | None
     paths: tuple[Path, ...] = ()
-    # False when the list of paths itself could not be read.
+    # False when the list of paths (or part of it) could not be read.
     complete: bool = True
+    # What could not be read about the map (identity, paths), for its
+    # reason; a map with errors was logged at WARNING where it was read.
+    errors: tuple[str, ...] = ()
 
 
 def _text(value: Any) -> str | None:
@@ -78,32 +82,71 @@ def _json_path(raw: Any) -> Path | None:
                 None if adapter in _UNDEFINED else adapter)
 
 
+def _json_paths(groups: Any) -> tuple[list[Path], list[str]]:
+    """The paths of a map's ``path_groups``, and what is malformed."""
+    if not isinstance(groups, list):
+        return [], ['no "path_groups" list']
+    paths, errors = [], []
+    for g, group in enumerate(groups):
+        members = group.get('paths') if isinstance(group, dict) else None
+        if not isinstance(members, list):
+            errors.append('path_groups[%d] has no "paths" list' % g)
+            continue
+        for p, member in enumerate(members):
+            path = _json_path(member)
+            if path is None:
+                errors.append('path_groups[%d].paths[%d] has no "dev"'
+                              % (g, p))
+            else:
+                paths.append(path)
+    return paths, errors
+
+
+def _json_map(index: int, raw: Any) -> Map:
+    label = 'maps[%d]' % index
+    if not isinstance(raw, dict):
+        conditions.warning(LOG, 'Malformed multipath map %s in the multipath '
+                           'JSON: not an object.', label)
+        return Map(label, None, complete=False,
+                   errors=('%s is not a JSON object' % label,))
+    wwid = _text(raw.get('uuid'))
+    name = _text(raw.get('name')) or wwid or _text(raw.get('sysfs')) or label
+    paths, path_errors = _json_paths(raw.get('path_groups'))
+    errors = ([] if wwid else ['no "uuid" (WWID)']) + path_errors
+    if errors:
+        conditions.warning(LOG, 'Malformed multipath map %(map)s in the '
+                           'multipath JSON: %(errors)s.',
+                           {'map': name if name == label else '%s (%s)' % (
+                               name, label), 'errors': '; '.join(errors)})
+    return Map(name, wwid.lower() if wwid else None, tuple(paths),
+               complete=not path_errors, errors=tuple(errors))
+
+
 def parse_maps_json(text: str) -> list[Map]:
     """Parse ``multipathd show maps json`` (any field set since 0.7).
 
+    Nothing is dropped: a map that is not an object, has no ``uuid`` or
+    whose path groups or paths are malformed is kept with what could be
+    read and its ``errors`` (logged at WARNING), so that it cannot count as
+    redundant or degraded by accident (see storage.evaluate_map).
+
     :param text: the command's output.
-    :returns: the maps; paths without a ``dev`` are skipped.
-    :raises ValueError: if the text is not JSON with a ``maps`` list.
+    :returns: the maps.
+    :raises ValueError: if the text is not JSON with a ``maps`` list, is
+        nested too deeply or is longer than hostfs.MAX_COMMAND_OUTPUT.
     """
-    data = json.loads(text)
+    if len(text) > hostfs.MAX_COMMAND_OUTPUT:
+        raise ValueError('the multipath JSON is longer than %d characters'
+                         % hostfs.MAX_COMMAND_OUTPUT)
+    try:
+        data = json.loads(text)
+    except RecursionError:
+        # json's decoder recurses once per nesting level: thousands of
+        # '[' exhaust the stack long before the size limit.
+        raise ValueError('the multipath JSON is nested too deeply') from None
     if not isinstance(data, dict) or not isinstance(data.get('maps'), list):
         raise ValueError('no "maps" list in the multipath JSON')
-    maps = []
-    for raw in data['maps']:
-        if not isinstance(raw, dict):
-            continue
-        paths = []
-        groups = raw.get('path_groups')
-        for group in groups if isinstance(groups, list) else []:
-            members = group.get('paths') if isinstance(group, dict) else None
-            for member in members if isinstance(members, list) else []:
-                path = _json_path(member)
-                if path is not None:
-                    paths.append(path)
-        wwid = _text(raw.get('uuid'))
-        name = _text(raw.get('name')) or wwid or _text(raw.get('sysfs')) or '?'
-        maps.append(Map(name, wwid.lower() if wwid else None, tuple(paths)))
-    return maps
+    return [_json_map(i, raw) for i, raw in enumerate(data['maps'])]
 
 
 def _read(fs: hostfs.HostFS, path: str) -> str | None:
@@ -116,9 +159,46 @@ def _read(fs: hostfs.HostFS, path: str) -> str | None:
 def _sysfs_path(fs: hostfs.HostFS, dev: str) -> Path:
     state = _read(fs, '%s/%s/device/state' % (SYS_BLOCK, dev))
     if state is None:
-        LOG.warning('Cannot read %s/%s/device/state', SYS_BLOCK, dev)
+        conditions.warning(LOG, 'Cannot read %s/%s/device/state', SYS_BLOCK,
+                           dev)
     return Path(dev, None if state is None else state == SYSFS_RUNNING,
                 {'state': state})
+
+
+def _sysfs_map(fs: hostfs.HostFS, entry: str) -> Map | None:
+    base = '%s/%s' % (SYS_BLOCK, entry)
+    try:
+        uuid = fs.read_text(base + '/dm/uuid').strip()
+    except OSError as e:
+        # It may be a multipath map: its state is unknown, not absent.
+        conditions.warning(LOG, 'Cannot read %(file)s (%(err)s): %(dev)s may '
+                           'be a multipath map; its state is unknown.',
+                           {'file': base + '/dm/uuid', 'err': e, 'dev': entry})
+        return Map(entry, None, complete=False, errors=(
+            'cannot read %s/dm/uuid: %s' % (base, e),))
+    if not uuid.startswith(UUID_PREFIX):
+        LOG.debug('%(dev)s is not a multipath map (uuid %(uuid)r)',
+                  {'dev': entry, 'uuid': uuid})
+        return None
+    errors = []
+    wwid = uuid[len(UUID_PREFIX):].lower() or None
+    if wwid is None:
+        errors.append('no WWID in %s/dm/uuid' % base)
+        conditions.warning(LOG, 'Multipath map %(dev)s has no WWID in '
+                           '%(file)s.', {'dev': entry,
+                                         'file': base + '/dm/uuid'})
+    complete = True
+    try:
+        slaves = fs.listdir(base + '/slaves')
+    except OSError as e:
+        conditions.warning(LOG, 'Cannot list %(dir)s: %(err)s',
+                           {'dir': base + '/slaves', 'err': e})
+        errors.append('the paths in %s/slaves cannot be listed (%s)'
+                      % (base, e))
+        slaves, complete = [], False
+    return Map(_read(fs, base + '/dm/name') or entry, wwid,
+               tuple(_sysfs_path(fs, dev) for dev in slaves), complete,
+               tuple(errors))
 
 
 def read_sysfs_maps(fs: hostfs.HostFS) -> list[Map]:
@@ -126,7 +206,9 @@ def read_sysfs_maps(fs: hostfs.HostFS) -> list[Map]:
 
     A device-mapper device is a multipath map when its ``dm/uuid`` starts
     with ``mpath-``; its paths are the entries of its ``slaves`` directory,
-    healthy when their SCSI device ``state`` is ``running``.
+    healthy when their SCSI device ``state`` is ``running``. A device whose
+    ``dm/uuid`` cannot be read is kept as a map of unknown identity (with a
+    WARNING): it may be one.
 
     :param fs: the host.
     :returns: the maps.
@@ -134,21 +216,8 @@ def read_sysfs_maps(fs: hostfs.HostFS) -> list[Map]:
     """
     maps = []
     for entry in fs.listdir(SYS_BLOCK):
-        if not entry.startswith('dm-'):
-            continue
-        base = '%s/%s' % (SYS_BLOCK, entry)
-        uuid = _read(fs, base + '/dm/uuid') or ''
-        if not uuid.startswith(UUID_PREFIX):
-            continue
-        wwid = uuid[len(UUID_PREFIX):].lower() or None
-        complete = True
-        try:
-            slaves = fs.listdir(base + '/slaves')
-        except OSError as e:
-            LOG.warning('Cannot list %(dir)s: %(err)s',
-                        {'dir': base + '/slaves', 'err': e})
-            slaves, complete = [], False
-        maps.append(Map(_read(fs, base + '/dm/name') or entry, wwid,
-                        tuple(_sysfs_path(fs, dev) for dev in slaves),
-                        complete))
+        if entry.startswith('dm-'):
+            mpath = _sysfs_map(fs, entry)
+            if mpath is not None:
+                maps.append(mpath)
     return maps

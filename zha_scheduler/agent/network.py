@@ -19,6 +19,7 @@ from oslo_log import log as logging
 
 from zha_scheduler.agent import bonding
 from zha_scheduler.agent import channel
+from zha_scheduler.agent import conditions
 from zha_scheduler.agent import health
 from zha_scheduler.agent import hostfs
 from zha_scheduler import topology
@@ -34,6 +35,9 @@ class NetworkResult:
 
     state: str | None
     details: dict[str, Any]
+    # What could not be read when nothing about the network could: no bond
+    # list and no interface list, or not one of the configured bonds.
+    unread: str | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -58,29 +62,46 @@ def _qeth_attr(fs: hostfs.HostFS, slave: str, attr: str) -> str | None:
         return None
 
 
-def slave_details(fs: hostfs.HostFS,
-                  slave: bonding.Slave) -> tuple[_Member, dict[str, Any]]:
+def slave_details(fs: hostfs.HostFS, slave: bonding.Slave,
+                  adapters: channel.Adapters | None = None
+                  ) -> tuple[_Member, dict[str, Any]]:
     """Find the OSA adapter of a bond slave from its qeth device.
 
     :param fs: the host.
     :param slave: the slave.
-    :returns: the slave as a member of a redundancy check, and its details.
+    :param adapters: the adapter lookups of this probe (a new one if None).
+    :returns: the slave as a member of a redundancy check, and its details;
+        the adapter is unknown (with a WARNING) when the qeth CHPID cannot
+        be read or the name cannot be an interface's.
     """
-    chpid = _qeth_attr(fs, slave.name, 'chpid')
-    adapter = channel.adapter(fs, chpid)
-    if adapter.chpid is None:
-        chpid_file = QETH_ATTR % (slave.name, 'chpid')
-        LOG.warning('No OSA CHPID for bond slave %(slave)s: cannot read '
-                    '%(file)s', {'slave': slave.name, 'file': chpid_file})
+    adapters = adapters or channel.Adapters(fs)
+    chpid = card_type = None
+    chpid_file = QETH_ATTR % (slave.name, 'chpid')
+    if not bonding.valid_interface_name(slave.name):
+        conditions.warning(LOG, 'No OSA CHPID for bond slave %r: not a valid '
+                           'interface name.', slave.name)
+    else:
+        chpid = _qeth_attr(fs, slave.name, 'chpid')
+        card_type = _qeth_attr(fs, slave.name, 'card_type')
+        if chpid is None:
+            conditions.warning(LOG, 'No OSA CHPID for bond slave %(slave)s: '
+                               'cannot read %(file)s',
+                               {'slave': slave.name, 'file': chpid_file})
+    adapter = adapters.get(chpid)
+    if chpid is not None and adapter.chpid is None:
+        conditions.warning(LOG, 'No OSA CHPID for bond slave %(slave)s: '
+                           '%(file)s holds %(value)r, not a CHPID',
+                           {'slave': slave.name, 'file': chpid_file,
+                            'value': chpid})
     details = {'name': slave.name, 'mii_status': slave.mii_status,
                'chpid': adapter.chpid, 'pchid': adapter.pchid,
-               'card_type': _qeth_attr(fs, slave.name, 'card_type')}
+               'card_type': card_type}
     return _Member(slave.name, slave.mii_status, _up(slave.mii_status),
                    adapter), details
 
 
-def _independent(a: _Member, b: _Member) -> bool | None:
-    return channel.independent(a.adapter, b.adapter)
+def _domains(member: _Member) -> frozenset[tuple[str, str]] | None:
+    return channel.domains(member.adapter)
 
 
 def _label(member: _Member) -> str:
@@ -123,11 +144,12 @@ def evaluate_bond(fs: hostfs.HostFS,
     :returns: the bond's state and its details.
     """
     members, slaves = [], []
+    adapters = channel.Adapters(fs)
     for slave in bond.slaves:
-        member, details = slave_details(fs, slave)
+        member, details = slave_details(fs, slave, adapters)
         members.append(member)
         slaves.append(details)
-    verdict = health.pair_verdict(members, lambda m: m.up, _independent)
+    verdict = health.pair_verdict(members, lambda m: m.up, _domains)
     return health.state(verdict), {
         'state': health.state(verdict), 'reason': _reason(verdict, members),
         'source': bond.source, 'mode': bond.mode,
@@ -142,18 +164,20 @@ def probe_network(fs: hostfs.HostFS,
     :param fs: the host.
     :param bond_interfaces: ``[zha_agent] bond_interfaces``.
     :returns: redundant when every bond is; degraded when one is not or the
-        host has no bond; None when bonds cannot be listed or read.
+        host has no bond (an empty bonding_masters, or none at all: no
+        bonding module); None when bonds cannot be listed or read.
     """
     names, source = bonding.bond_names(fs, bond_interfaces)
     details: dict[str, Any] = {'source': source, 'bonds': {}}
     if names is None:
         details.update(state=None, reason='cannot list bonds: %s' % source)
-        return NetworkResult(None, details)
+        return NetworkResult(None, details, source)
     if not names:
         details.update(state=topology.DEGRADED,
                        reason='no bond in %s' % source)
         return NetworkResult(topology.DEGRADED, details)
     states: list[str | None] = []
+    read = False
     for name in names:
         bond = bonding.read_bond(fs, name)
         if bond is None:
@@ -162,6 +186,7 @@ def probe_network(fs: hostfs.HostFS,
                 'state': None, 'reason': 'cannot read %s or %s' % (
                     bonding.PROC_BOND % name, bonding.SYSFS_BOND % name)}
             continue
+        read = True
         state, details['bonds'][name] = evaluate_bond(fs, bond)
         states.append(state)
     state = health.combine(states)
@@ -169,5 +194,11 @@ def probe_network(fs: hostfs.HostFS,
         '%s %s' % (name, details['bonds'][name]['state'] or 'unknown')
         for name in names))
     if state is None:
-        LOG.warning('Network not monitored: %s', details['reason'])
-    return NetworkResult(state, details)
+        conditions.warning(LOG, 'Network not monitored: %s',
+                           details['reason'])
+    # Names from bonding_masters were read from the host; configured names
+    # were not, so one of those bonds must be.
+    unread = None
+    if not read and source != bonding.BONDING_MASTERS:
+        unread = 'no bond of %s readable (%s)' % (source, ', '.join(names))
+    return NetworkResult(state, details, unread)

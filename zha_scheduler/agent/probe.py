@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 from oslo_config import cfg
 from oslo_log import log as logging
 
+from zha_scheduler.agent import conditions
 from zha_scheduler.agent import consistency
 from zha_scheduler.agent import hostfs
 from zha_scheduler.agent import network
@@ -39,12 +40,28 @@ _HEALTH_TRAITS = {
 }
 
 
+# The probes that read the host itself; the consistency groups file is
+# configuration, and gives no trait without the storage probe anyway.
+HOST_SOURCES = ('cpc', 'network', 'storage')
+
+
 @dataclasses.dataclass(frozen=True)
 class ProbeResult:
     """The host's ZHA traits and, JSON-able, why each was chosen."""
 
     traits: set[str]
     details: dict[str, Any]
+    # By probe of HOST_SOURCES: what it could not read at all.
+    unread: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    @property
+    def read_nothing(self) -> bool:
+        """Whether every probe of HOST_SOURCES could read nothing at all.
+
+        Such a result says nothing about the host: publishing it would
+        remove every health and CPC trait the host has.
+        """
+        return all(source in self.unread for source in HOST_SOURCES)
 
 
 def _guarded(what: str, probe: Callable[[], T], fallback: T) -> T:
@@ -52,8 +69,9 @@ def _guarded(what: str, probe: Callable[[], T], fallback: T) -> T:
     # others: that subsystem is then not monitored, as for an unreadable file.
     try:
         return probe()
-    except Exception:
-        LOG.exception('The %s probe failed; %s is not monitored.', what, what)
+    except Exception as e:
+        conditions.error(LOG, 'The %s probe failed; %s is not monitored: '
+                         '%s', what, what, e, exc_info=True)
         return fallback
 
 
@@ -65,8 +83,8 @@ def _named(build: Callable[[str], str], value: str | None,
     try:
         return build(value)
     except ValueError as e:
-        LOG.warning('No %(what)s trait for %(value)r: %(err)s',
-                    {'what': what, 'value': value, 'err': e})
+        conditions.warning(LOG, 'No %(what)s trait for %(value)r: %(err)s',
+                           {'what': what, 'value': value, 'err': e})
         return None
 
 
@@ -75,22 +93,27 @@ def probe_host(conf: cfg.ConfigOpts, fs: hostfs.HostFS) -> ProbeResult:
 
     :param conf: the configuration; ``[zha_agent]`` options are read.
     :param fs: the host (live, or a tree under another root).
-    :returns: the traits (only ``CUSTOM_ZHA_*`` ones) and the details of
-        every decision: ``cpc``, ``site``, ``standby``, ``network``,
-        ``storage`` and ``consistency_groups``.
+    :returns: the traits (only ``CUSTOM_ZHA_*`` ones), the details of
+        every decision (``cpc``, ``site``, ``standby``, ``network``,
+        ``storage`` and ``consistency_groups``) and what each probe of
+        HOST_SOURCES could not read at all (a probe that failed read
+        nothing).
     """
     opts = conf.zha_agent
     found: set[str] = set()
     identity = _guarded('CPC',
                         lambda: sysinfo.probe_identity(fs, opts.cpc_name),
-                        sysinfo.Identity(None, {'error': 'probe failed'}))
+                        sysinfo.Identity(None, {'error': 'probe failed'},
+                                         'the probe failed'))
     net = _guarded('network',
                    lambda: network.probe_network(fs, opts.bond_interfaces),
-                   network.NetworkResult(None, {'error': 'probe failed'}))
+                   network.NetworkResult(None, {'error': 'probe failed'},
+                                         'the probe failed'))
     disks = _guarded('storage',
                      lambda: storage.probe_storage(fs, opts.multipath_command),
                      storage.StorageResult(None, frozenset(), frozenset(),
-                                           {'error': 'probe failed'}))
+                                           {'error': 'probe failed'},
+                                           'the probe failed'))
     groups = _guarded('consistency group', lambda: consistency.probe_groups(
         fs, opts.consistency_groups_file, disks.redundant_wwids,
         disks.present_wwids), consistency.GroupsResult(
@@ -113,4 +136,7 @@ def probe_host(conf: cfg.ConfigOpts, fs: hostfs.HostFS) -> ProbeResult:
         'storage': disks.details,
         'consistency_groups': groups.details,
     }
-    return ProbeResult(found, details)
+    unread = {source: result.unread for source, result in (
+        ('cpc', identity), ('network', net), ('storage', disks))
+        if result.unread is not None}
+    return ProbeResult(found, details, unread)

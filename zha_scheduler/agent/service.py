@@ -15,6 +15,8 @@
 ``TraitAgent.run_once`` is one probe-and-publish cycle; ``run_forever`` repeats
 it every ``[zha_agent] interval`` seconds until told to stop, and survives
 Placement outages (each failed cycle is logged and retried at the next one).
+What the probes find wrong is logged when it starts and when it ends, not at
+every cycle (see ``conditions``).
 """
 
 import dataclasses
@@ -26,6 +28,7 @@ from keystoneauth1 import exceptions as ks_exc
 from oslo_config import cfg
 from oslo_log import log as logging
 
+from zha_scheduler.agent import conditions
 from zha_scheduler.agent import hostfs
 from zha_scheduler.agent import probe
 from zha_scheduler.agent import sync
@@ -34,6 +37,16 @@ from zha_scheduler.clients import placement_client
 from zha_scheduler.conf import agent as agent_conf
 
 LOG = logging.getLogger(__name__)
+
+HOSTNAME = '/proc/sys/kernel/hostname'
+
+
+class NothingReadError(sync.SyncError):
+    """No probe could read the host: nothing is published."""
+
+
+class ProviderNameError(sync.SyncError):
+    """The host name of the tree cannot be read: nothing is published."""
 
 
 def placement_adapter(conf: cfg.ConfigOpts) -> Any:
@@ -50,12 +63,41 @@ def provider_name(conf: cfg.ConfigOpts, fs: hostfs.HostFS) -> str:
 
     Under another root the host name is read from that tree's
     ``/proc/sys/kernel/hostname`` when it has one.
+
+    :raises ProviderNameError: when the tree has that path but it is not a
+        readable file holding a name (a directory, a FIFO, empty): the
+        traits of that tree must not land on another provider.
     """
     if conf.zha_agent.provider_name:
         return conf.zha_agent.provider_name
-    if not fs.live and fs.exists('/proc/sys/kernel/hostname'):
-        return fs.read_text('/proc/sys/kernel/hostname').strip()
+    if not fs.live and fs.exists(HOSTNAME):
+        try:
+            name = fs.read_text(HOSTNAME).strip()
+        except OSError as e:
+            raise ProviderNameError(
+                'Cannot read the host name of %s from %s: %s; set [zha_agent] '
+                'provider_name.' % (fs.root, HOSTNAME, hostfs.why(e))
+            ) from None
+        if not name:
+            raise ProviderNameError(
+                'The host name of %s is empty (%s); set [zha_agent] '
+                'provider_name.' % (fs.root, fs.local_path(HOSTNAME)))
+        return name
     return socket.gethostname()
+
+
+def nothing_read_message(root: str, unread: dict[str, str]) -> str:
+    """The message of NothingReadError: the root and what was missing.
+
+    :param root: the host's root directory.
+    :param unread: what each probe could not read (ProbeResult.unread).
+    """
+    return ('Nothing could be read from the host under %s: %s. Nothing is '
+            'published: that would remove the ZHA traits of the host from '
+            'Placement. Check the root directory and the permissions of the '
+            'agent.' % (root, '; '.join(
+                '%s: %s' % (source, unread.get(source, '?'))
+                for source in probe.HOST_SOURCES)))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -93,6 +135,8 @@ class TraitAgent:
         self._fs = fs
         self._adapter = adapter
         self._provider_uuid: str | None = None
+        # Kept across cycles: a condition is logged when it starts and ends.
+        self._conditions = conditions.ConditionLog()
 
     def _syncer(self) -> sync.PlacementTraitSync:
         if self._adapter is None:
@@ -103,14 +147,41 @@ class TraitAgent:
     def run_once(self, dry_run: bool = False) -> RunReport:
         """Probe the host and, unless ``dry_run``, publish the traits.
 
+        A probe that read nothing publishes nothing. When every probe of
+        ``probe.HOST_SOURCES`` (CPC, network, storage) could not read its
+        source at all (no /proc/sysinfo; neither bonding_masters nor an
+        interface list, nor a configured bond; neither the multipath
+        command's output nor /sys/block), the result says nothing about the
+        host, yet publishing it would remove every ZHA trait the host has:
+        a root that is not a host tree, a missing mount, a permission
+        problem. Nothing is written then and NothingReadError is raised. A
+        single readable source is enough to publish: the other subsystems
+        are then "not monitored", as for any unreadable source. A dry run
+        reports what was found either way.
+
+        :raises NothingReadError: when nothing could be read (not on a dry
+            run).
+        :raises ProviderNameError: when the tree's host name is unreadable.
         :raises sync.SyncError: when Placement refused or failed the write.
         :raises keystoneauth1.exceptions.ClientException: when Placement or
             Keystone cannot be reached.
         """
         name = provider_name(self._conf, self._fs)
-        found = probe.probe_host(self._conf, self._fs)
+        refusal = None
+        with self._conditions.cycle():
+            found = probe.probe_host(self._conf, self._fs)
+            if not dry_run and found.read_nothing:
+                refusal = nothing_read_message(self._fs.root, found.unread)
+                # Short: the WARNINGs of each probe say what and why.
+                conditions.warning(
+                    LOG, 'Nothing could be read from the host under %s: '
+                    'nothing is published.', self._fs.root,
+                    resolved='The host under %s can be read again.'
+                    % self._fs.root)
         if dry_run:
             return RunReport(name, frozenset(found.traits), found.details)
+        if refusal is not None:
+            raise NothingReadError(refusal)
         syncer = self._syncer()
         if self._provider_uuid is None:
             self._provider_uuid = syncer.find_provider(name)
@@ -138,6 +209,9 @@ class TraitAgent:
             error = None
             try:
                 self.run_once()
+            except NothingReadError:
+                # Logged by run_once when it started, not at every cycle.
+                LOG.debug('Nothing read from the host; nothing published.')
             except (sync.SyncError, ks_exc.ClientException) as exc:
                 error = exc
             except auth.CredentialsError:

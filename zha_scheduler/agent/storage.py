@@ -20,6 +20,7 @@ from typing import Any
 from oslo_log import log as logging
 
 from zha_scheduler.agent import channel
+from zha_scheduler.agent import conditions
 from zha_scheduler.agent import health
 from zha_scheduler.agent import hostfs
 from zha_scheduler.agent import multipath
@@ -30,6 +31,7 @@ LOG = logging.getLogger(__name__)
 HBA_ID = '/sys/block/%s/device/hba_id'
 CCW_DEVICE = '/sys/bus/ccw/devices/%s'
 _BUS_ID = re.compile(r'^[0-9a-f]\.[0-9a-f]\.[0-9a-f]{4}$')
+_DEV_NAME = re.compile(r'[^/\0]{1,255}')
 
 
 @dataclasses.dataclass(frozen=True)
@@ -40,6 +42,8 @@ class StorageResult:
     redundant_wwids: frozenset[str]
     present_wwids: frozenset[str]
     details: dict[str, Any]
+    # What could not be read when neither the command nor sysfs could.
+    unread: str | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -50,30 +54,37 @@ class _Member:
 
 
 class _Adapters:
-    """FCP device lookups of one probe, cached per device."""
+    """FCP device lookups of one probe, cached per device and CHPID."""
 
     def __init__(self, fs: hostfs.HostFS) -> None:
         self.fs = fs
         self._cache: dict[str, channel.Adapter] = {}
+        self._chpids = channel.Adapters(fs)
 
     def hba_id(self, path: multipath.Path) -> str | None:
         if path.host_adapter:
             return path.host_adapter.lower()
+        if not _DEV_NAME.fullmatch(path.dev) or path.dev in ('.', '..'):
+            # A name read from the command's output becomes part of a path.
+            conditions.warning(LOG, 'FCP device of path %r unknown: not a '
+                               'block device name.', path.dev)
+            return None
         try:
             return self.fs.read_text(HBA_ID % path.dev).strip().lower() or None
         except OSError as e:
-            LOG.warning('FCP device of path %(dev)s unknown: the multipath '
-                        'command does not name it and %(file)s cannot be '
-                        'read (%(err)s)',
-                        {'dev': path.dev, 'file': HBA_ID % path.dev, 'err': e})
+            conditions.warning(
+                LOG, 'FCP device of path %(dev)s unknown: the multipath '
+                'command does not name it and %(file)s cannot be read '
+                '(%(err)s)',
+                {'dev': path.dev, 'file': HBA_ID % path.dev, 'err': e})
             return None
 
     def adapter(self, hba_id: str | None) -> channel.Adapter:
         if hba_id is None or not _BUS_ID.match(hba_id):
             return channel.Adapter()
         if hba_id not in self._cache:
-            self._cache[hba_id] = channel.adapter(
-                self.fs, fcp_chpid(self.fs, hba_id))
+            self._cache[hba_id] = self._chpids.get(
+                fcp_chpid(self.fs, hba_id))
         return self._cache[hba_id]
 
 
@@ -98,14 +109,13 @@ def fcp_chpid(fs: hostfs.HostFS, hba_id: str) -> str | None:
         return None
 
 
-def _independent(a: _Member, b: _Member) -> bool | None:
-    if a.hba_id is None or b.hba_id is None:
+def _domains(member: _Member) -> frozenset[tuple[str, str]] | None:
+    # Paths are independent on distinct FCP devices, unless the devices
+    # share a CHPID or PCHID (where known): still one point of failure.
+    if member.hba_id is None:
         return None
-    if a.hba_id == b.hba_id:
-        return False
-    # Distinct FCP devices; a shared CHPID (where both are known) is still
-    # one single point of failure.
-    return channel.independent(a.adapter, b.adapter) is not False
+    return frozenset({('fcp', member.hba_id)}) | (
+        channel.domains(member.adapter) or frozenset())
 
 
 def _describe(member: _Member) -> str:
@@ -114,14 +124,17 @@ def _describe(member: _Member) -> str:
 
 
 def _reason(verdict: bool | None, members: list[_Member],
-            complete: bool) -> str:
+            mpath: multipath.Map) -> str:
     healthy = [m for m in members if m.path.healthy]
+    if mpath.wwid is None:
+        return 'cannot tell: identity unknown: ' + '; '.join(mpath.errors)
     if verdict:
         return 'healthy paths on distinct FCP devices: ' + ', '.join(
             _describe(m) for m in healthy)
     if verdict is None:
-        if not complete:
-            return 'cannot tell: the paths of the map cannot be listed'
+        if not mpath.complete:
+            return 'cannot tell: ' + ('; '.join(mpath.errors) or
+                                      'the paths of the map cannot be listed')
         return 'cannot tell: health or FCP device unknown for ' + ', '.join(
             m.path.dev for m in members
             if m.path.healthy is None or m.hba_id is None)
@@ -140,6 +153,15 @@ def evaluate_map(mpath: multipath.Map,
                  adapters: _Adapters) -> tuple[str | None, dict[str, Any]]:
     """Decide whether one map is redundant.
 
+    A map whose identity (WWID) could not be read is unknown whatever its
+    paths: it may not even be a multipath map (an unreadable ``dm/uuid``)
+    or the command's output for it is malformed. A map whose paths could
+    not all be read is redundant when the paths read prove it, and unknown
+    otherwise: a path that could not be read may be the healthy one.
+    Unknown, not degraded: the design's rule is that an unreadable source
+    makes the subsystem "not monitored" rather than a guess; a degraded map
+    elsewhere still makes the host degraded (health.combine).
+
     :param mpath: the map.
     :param adapters: the FCP device lookups of this probe.
     :returns: the map's state and its details.
@@ -149,16 +171,23 @@ def evaluate_map(mpath: multipath.Map,
         hba_id = adapters.hba_id(path)
         members.append(_Member(path, hba_id, adapters.adapter(hba_id)))
     verdict = health.pair_verdict(members, lambda m: m.path.healthy,
-                                  _independent)
-    if verdict is False and not mpath.complete:
+                                  _domains)
+    if mpath.wwid is None or (verdict is False and not mpath.complete):
         verdict = None
     state = health.state(verdict)
     return state, {
         'wwid': mpath.wwid, 'state': state,
-        'reason': _reason(verdict, members, mpath.complete),
+        'reason': _reason(verdict, members, mpath),
         'paths': [dict(m.path.states, dev=m.path.dev, healthy=m.path.healthy,
                        hba_id=m.hba_id, chpid=m.adapter.chpid,
                        pchid=m.adapter.pchid) for m in members]}
+
+
+def _short(error: Exception) -> str:
+    # A missing captured output file is the common case under a root.
+    if isinstance(error.__cause__, OSError):
+        return 'no output: %s' % hostfs.why(error.__cause__)
+    return hostfs.why(error)
 
 
 def load_maps(fs: hostfs.HostFS, command: str) -> tuple[
@@ -168,7 +197,7 @@ def load_maps(fs: hostfs.HostFS, command: str) -> tuple[
     :param fs: the host.
     :param command: ``[zha_agent] multipath_command``.
     :returns: the maps (None, with a WARNING, if neither source can be
-        read) and how they were read.
+        read) and how they were read (``error`` says why when neither).
     """
     details: dict[str, Any] = {'command': command}
     try:
@@ -177,18 +206,24 @@ def load_maps(fs: hostfs.HostFS, command: str) -> tuple[
         return maps, details
     except (hostfs.CommandError, ValueError) as e:
         details['command_error'] = str(e)
-        LOG.warning('Cannot read the multipath maps from "%(cmd)s" (%(err)s); '
-                    'reading them from %(dir)s.',
-                    {'cmd': command, 'err': e, 'dir': multipath.SYS_BLOCK})
+        command_error: Exception = e
+        conditions.warning(
+            LOG, 'Cannot read the multipath maps from "%(cmd)s" (%(err)s); '
+            'reading them from %(dir)s.',
+            {'cmd': command, 'err': e, 'dir': multipath.SYS_BLOCK})
     try:
         maps = multipath.read_sysfs_maps(fs)
         details['source'] = 'sysfs'
         return maps, details
     except OSError as e:
         details['source'] = None
-        LOG.warning('Storage not monitored: "%(cmd)s" failed and %(dir)s '
-                    'cannot be read (%(err)s).',
-                    {'cmd': command, 'dir': multipath.SYS_BLOCK, 'err': e})
+        details['error'] = '"%s" (%s), %s (%s)' % (
+            command, _short(command_error), multipath.SYS_BLOCK,
+            hostfs.why(e))
+        conditions.warning(
+            LOG, 'Storage not monitored: "%(cmd)s" failed and %(dir)s '
+            'cannot be read (%(err)s).',
+            {'cmd': command, 'dir': multipath.SYS_BLOCK, 'err': e})
         return None, details
 
 
@@ -208,13 +243,18 @@ def probe_storage(fs: hostfs.HostFS, command: str) -> StorageResult:
                                              if details['source'] == 'command'
                                              else 'none in /sys/block'))
         if maps is not None:
-            LOG.warning('Storage not monitored: %s.', reason)
+            conditions.warning(LOG, 'Storage not monitored: %s.', reason)
         details.update(state=None, reason=reason)
-        return StorageResult(None, frozenset(), frozenset(), details)
+        return StorageResult(None, frozenset(), frozenset(), details,
+                             details.get('error'))
     adapters = _Adapters(fs)
     states, redundant, present = [], set(), set()
-    for mpath in maps:
-        state, details['maps'][mpath.name] = evaluate_map(mpath, adapters)
+    for index, mpath in enumerate(maps):
+        # Two maps of one name (malformed output) both count and show.
+        key = mpath.name
+        while key in details['maps']:
+            key = '%s (maps[%d])' % (key, index)
+        state, details['maps'][key] = evaluate_map(mpath, adapters)
         states.append(state)
         if mpath.wwid:
             present.add(mpath.wwid)
@@ -225,6 +265,7 @@ def probe_storage(fs: hostfs.HostFS, command: str) -> StorageResult:
         '%s %s' % (name, d['state'] or 'unknown')
         for name, d in details['maps'].items()))
     if state is None:
-        LOG.warning('Storage not monitored: %s', details['reason'])
+        conditions.warning(LOG, 'Storage not monitored: %s',
+                           details['reason'])
     return StorageResult(state, frozenset(redundant), frozenset(present),
                          details)

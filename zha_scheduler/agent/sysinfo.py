@@ -18,6 +18,7 @@ from typing import Any
 
 from oslo_log import log as logging
 
+from zha_scheduler.agent import conditions
 from zha_scheduler.agent import hostfs
 
 LOG = logging.getLogger(__name__)
@@ -40,6 +41,8 @@ class Identity:
 
     cpc_id: str | None
     details: dict[str, Any]
+    # What could not be read: /proc/sysinfo, and why; None when it was.
+    unread: str | None = None
 
 
 def parse_sysinfo(text: str) -> dict[str, str]:
@@ -101,7 +104,9 @@ def describe(fields: dict[str, str]) -> dict[str, Any]:
         'plant': fields.get('Plant'),
         'sequence_code': fields.get('Sequence Code'),
         'lpar_name': fields.get('LPAR Name'),
-        'lpar_number': int(number) if number and number.isdigit() else number,
+        # isdecimal() also holds for non-ASCII digits, which int() takes.
+        'lpar_number': (int(number) if number and number.isascii() and
+                        number.isdecimal() else number),
     }
     for key in ('LPAR Extended Name', 'LPAR UUID'):
         if fields.get(key):
@@ -134,10 +139,12 @@ def probe_identity(fs: hostfs.HostFS, cpc_name: str | None = None) -> Identity:
     cpc_name = (cpc_name or '').strip() or None
     details: dict[str, Any] = {'file': SYSINFO}
     fields: dict[str, str] | None = None
+    unread = None
     try:
         fields = parse_sysinfo(fs.read_text(SYSINFO))
     except OSError as e:
         details['error'] = str(e)
+        unread = '%s: %s' % (SYSINFO, hostfs.why(e))
     if fields is not None:
         details.update(describe(fields))
         ocf = _ocf_cpc_name(fs)
@@ -145,12 +152,13 @@ def probe_identity(fs: hostfs.HostFS, cpc_name: str | None = None) -> Identity:
             details['ocf_cpc_name'] = ocf
     if cpc_name:
         if details.get('level', 0) >= 3:
-            LOG.warning('[zha_agent] cpc_name %(name)s is used although '
-                        '%(file)s describes a guest (configuration level 3).',
-                        {'name': cpc_name, 'file': SYSINFO})
+            conditions.warning(
+                LOG, '[zha_agent] cpc_name %(name)s is used although '
+                '%(file)s describes a guest (configuration level 3).',
+                {'name': cpc_name, 'file': SYSINFO})
         details.update(source='config', cpc=cpc_name,
                        reason='[zha_agent] cpc_name is set')
-        return Identity(cpc_name, details)
+        return Identity(cpc_name, details, unread)
     found = cpc_id(fields) if fields is not None else None
     reason = None
     if fields is None:
@@ -163,9 +171,9 @@ def probe_identity(fs: hostfs.HostFS, cpc_name: str | None = None) -> Identity:
         reason = '%s lacks %s' % (SYSINFO, ', '.join(
             name for name in _CPC_FIELDS if not fields.get(name)))
     if reason:
-        LOG.warning('CPC unknown, no CPC trait: %s.', reason)
+        conditions.warning(LOG, 'CPC unknown, no CPC trait: %s.', reason)
         details.update(source=None, cpc=None, reason=reason)
-        return Identity(None, details)
+        return Identity(None, details, unread)
     details.update(source='sysinfo', cpc=found,
                    reason='Type, Plant and Sequence Code of %s' % SYSINFO)
     return Identity(found, details)

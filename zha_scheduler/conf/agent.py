@@ -45,8 +45,10 @@ then use the same name.
 Possible values:
 
 * Unset: read /proc/sysinfo.
-* Any non-empty string: upper-cased, other characters than A-Z, 0-9 and ``_``
-  become ``_`` in the trait ``CUSTOM_ZHA_CPC_<NAME>``.
+* Any non-empty string. A name of ASCII letters and digits in words joined
+  by single ``_`` is upper-cased in the trait ``CUSTOM_ZHA_CPC_<NAME>``; any
+  other name also gets ``__`` and a digest of the name, so that no two names
+  share a trait.
 """),
     cfg.StrOpt('site',
         help="""

@@ -12,6 +12,7 @@
 
 """Fixture trees for the agent tests: committed scenarios and inline trees."""
 
+import logging
 import os
 import shutil
 
@@ -46,6 +47,15 @@ class TestCase(base.BaseTestCase):
     def setUp(self) -> None:
         super().setUp()
         self.cfg = self.useFixture(config_fixture.Config(conf.CONF))
+
+    def quiet(self) -> fixtures.FakeLogger:
+        """Capture the agent's log, e.g. of many generated inputs."""
+        logger = logging.getLogger('zha_scheduler.agent')
+        self.addCleanup(setattr, logger, 'propagate', logger.propagate)
+        logger.propagate = False
+        return self.useFixture(fixtures.FakeLogger(
+            name='zha_scheduler.agent', level=logging.DEBUG,
+            format='%(levelname)s %(name)s %(message)s'))
 
     def flags(self, **kwargs: object) -> None:
         self.cfg.config(group='zha_agent', **kwargs)

@@ -12,11 +12,35 @@
 
 """Unit tests for zha_scheduler.agent.bonding."""
 
+import os
+
+from hypothesis import given
+from hypothesis import HealthCheck
+from hypothesis import settings
+from hypothesis import strategies as st
+
 from tests.unit.agent import helpers
 from zha_scheduler.agent import bonding
+from zha_scheduler.agent import hostfs
+from zha_scheduler.sim import host_trees
 
 LOGGER = 'zha_scheduler.agent.bonding'
 Slave = bonding.Slave
+SETTINGS = settings(max_examples=200, deadline=None, database=None,
+                    suppress_health_check=[HealthCheck.too_slow])
+# Any text a file can hold (no lone surrogates: they cannot be encoded).
+TEXT = st.text(st.characters(blacklist_categories=('Cs',)))
+INTERFACE = st.text(st.sampled_from('abcdefxyz0123456789._-'), min_size=1,
+                    max_size=15).filter(lambda n: n not in ('.', '..'))
+MII = st.sampled_from(['up', 'down', 'going down', 'going back'])
+
+
+def slave_lines(text):
+    """How many 'Slave Interface' lines the parser must turn into slaves."""
+    return sum(1 for line in text.splitlines()
+               if line.partition(':')[1] and
+               line.partition(':')[0].strip() == 'Slave Interface')
+
 
 MODERN = """\
 Ethernet Channel Bonding Driver: v5.14.0-427.13.1.el9_4.s390x
@@ -170,6 +194,82 @@ class ParseProcBondingTest(helpers.TestCase):
         self.assertEqual('up', bond.mii_status)
         self.assertEqual((), bonding.parse_proc_bonding('', 'bond0').slaves)
 
+    def test_slave_without_name_is_kept(self):
+        # Issue 12: never dropped; no adapter can be found for it.
+        bond = bonding.parse_proc_bonding(
+            'Slave Interface:\nMII Status: up\n', 'b')
+        self.assertEqual((Slave('', 'up'),), bond.slaves)
+
+    def test_ten_thousand_slaves(self):
+        slaves = [host_trees.Slave('enc%04x' % i, '0.0.%04x' % i, 'F4',
+                                   mii='up' if i % 2 else 'down')
+                  for i in range(10000)]
+        text = host_trees.proc_bonding('bond0', slaves, 'modern')
+        bond = bonding.parse_proc_bonding(text, 'bond0')
+        self.assertEqual(10000, len(bond.slaves))
+        self.assertEqual(Slave('enc270f', 'up'), bond.slaves[-1])
+        self.assertEqual(5000, sum(s.mii_status == 'up'
+                                   for s in bond.slaves))
+
+
+class ParseProcBondingPropertiesTest(helpers.TestCase):
+    """Generated /proc/net/bonding/<bond> texts."""
+
+    def setUp(self):
+        super().setUp()
+        self.quiet()
+
+    @SETTINGS
+    @given(TEXT)
+    def test_any_text_parses_and_keeps_every_slave_line(self, text):
+        bond = bonding.parse_proc_bonding(text, 'bond0')
+        self.assertEqual(slave_lines(text), len(bond.slaves))
+        for slave in bond.slaves:
+            self.assertEqual(slave.name, slave.name.strip())
+            self.assertNotEqual('', slave.mii_status)
+
+    @SETTINGS
+    @given(st.lists(st.tuples(INTERFACE, MII), max_size=12),
+           st.sampled_from(['modern', 'old']), st.booleans())
+    def test_kernel_layouts_round_trip(self, slaves, layout, padded):
+        generated = [host_trees.Slave(name, '0.0.f500', 'F4', mii=mii)
+                     for name, mii in slaves]
+        text = host_trees.proc_bonding('bond0', generated, layout)
+        if padded:
+            # Trailing spaces and upper case, as some kernels print them.
+            text = '\n'.join(line + '  ' for line in text.split('\n'))
+            text = text.replace('MII Status: up', 'MII Status: UP')
+        bond = bonding.parse_proc_bonding(text, 'bond0')
+        self.assertEqual([Slave(n, m) for n, m in slaves], list(bond.slaves))
+        self.assertEqual('up' if any(m == 'up' for _n, m in slaves)
+                         else 'down', bond.mii_status)
+
+    @SETTINGS
+    @given(st.lists(st.tuples(INTERFACE, MII), min_size=1, max_size=6),
+           st.lists(TEXT, min_size=1, max_size=4))
+    def test_unknown_lines_change_nothing(self, slaves, junk):
+        generated = [host_trees.Slave(name, '0.0.f500', 'F4', mii=mii)
+                     for name, mii in slaves]
+        lines = host_trees.proc_bonding('bond0', generated,
+                                        'modern').split('\n')
+        noise = [j.replace(':', ' ') for j in junk]
+        mixed = []
+        for i, line in enumerate(lines):
+            mixed += [line, noise[i % len(noise)]]
+        bond = bonding.parse_proc_bonding('\n'.join(mixed), 'bond0')
+        self.assertEqual([n for n, _m in slaves],
+                         [s.name for s in bond.slaves])
+
+
+class ValidInterfaceNameTest(helpers.TestCase):
+
+    def test_names(self):
+        for name in ('bond0', 'enccw0.0.f500', 'encf500', 'a' * 15, 'v-1'):
+            self.assertTrue(bonding.valid_interface_name(name), name)
+        for name in ('', '.', '..', 'a/b', '../../x', 'a b', 'a:1',
+                     'a' * 16, 'a\0', 'a\tb'):
+            self.assertFalse(bonding.valid_interface_name(name), name)
+
 
 class ReadBondTest(helpers.TestCase):
 
@@ -202,6 +302,21 @@ class ReadBondTest(helpers.TestCase):
         bond = bonding.read_bond(fs, 'bond0')
         self.assertEqual('/sys/class/net/bond0/bonding', bond.source)
         self.assertEqual(Slave('ence500', 'down'), bond.slaves[1])
+
+    def test_invalid_bond_name(self):
+        fs = self.tree_fs({'/proc/sysinfo': 'Type: 3931\n'})
+        with self.assertLogs(LOGGER, 'WARNING') as logs:
+            self.assertIsNone(bonding.read_bond(fs, '../sysinfo'))
+        self.assertIn("'../sysinfo'", logs.output[0])
+
+    def test_sysfs_slave_with_invalid_name(self):
+        fs = self.tree_fs({'/sys/class/net/bond0/bonding/slaves':
+                           'encf500 ../../x\n',
+                           '/sys/class/net/encf500/bonding_slave/mii_status':
+                           'up\n'})
+        bond = bonding.read_sysfs_bond(fs, 'bond0')
+        self.assertEqual((Slave('encf500', 'up'), Slave('../../x', None)),
+                         bond.slaves)
 
     def test_neither(self):
         with self.assertLogs(LOGGER, 'WARNING') as logs:
@@ -238,3 +353,31 @@ class BondNamesTest(helpers.TestCase):
             names, _source = bonding.bond_names(self.fs('missing-files'), None)
         self.assertIsNone(names)
         self.assertIn('/sys/class/net/bonding_masters', logs.output[0])
+
+    def test_no_bonding_module(self):
+        # Issue 12: interfaces but no bonding_masters: no bond at all.
+        fs = self.tree_fs({'/sys/class/net/bonding_masters': None},
+                          'healthy')
+        with self.assertNoLogs(LOGGER, 'WARNING'):
+            names, source = bonding.bond_names(fs, None)
+        self.assertEqual([], names)
+        self.assertEqual(bonding.NO_BONDING_MODULE, source)
+
+    def test_no_bonding_masters_and_no_interface(self):
+        root = self.tree({'/sys/block/x': ''})
+        os.makedirs(os.path.join(root, 'sys', 'class', 'net'))
+        with self.assertLogs(LOGGER, 'WARNING') as logs:
+            names, source = bonding.bond_names(hostfs.HostFS(root), None)
+        self.assertIsNone(names)
+        self.assertIn('no interface in it', source)
+        self.assertIn('/sys/class/net (no interface', logs.output[0])
+
+    def test_bonding_masters_not_a_file_is_not_monitored(self):
+        # Unreadable is not missing: the module may well be loaded.
+        fs = self.tree_fs({'/sys/class/net/bonding_masters': None,
+                           '/sys/class/net/bonding_masters/x': ''},
+                          'healthy')
+        with self.assertLogs(LOGGER, 'WARNING'):
+            names, source = bonding.bond_names(fs, None)
+        self.assertIsNone(names)
+        self.assertIn('Is a directory', source)

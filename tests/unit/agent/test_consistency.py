@@ -14,6 +14,7 @@
 
 from tests.unit.agent import helpers
 from zha_scheduler.agent import consistency
+from zha_scheduler import traits
 
 LOGGER = 'zha_scheduler.agent.consistency'
 WWID = helpers.WWID
@@ -57,6 +58,20 @@ class ParseGroupsTest(helpers.TestCase):
                                       'cg.yaml')
             self.assertIn(message, str(error), text)
             self.assertIn('cg.yaml', str(error), text)
+
+    def test_two_spellings_of_one_name_are_refused_naming_both(self):
+        text = 'SAP: [%s]\nORA-PROD: [%s]\nsap: [%s]\n' % (A, A, A)
+        error = self.assertRaises(consistency.GroupsFileError,
+                                  consistency.parse_groups, text, 'cg.yaml')
+        self.assertEqual("cg.yaml: groups 'SAP' and 'sap' are one name "
+                         "(CUSTOM_ZHA_CG_SAP): keep one spelling", str(error))
+
+    def test_names_that_only_look_alike_are_two_groups(self):
+        text = 'ORA-PROD: [%s]\nora_prod: [%s]\n数据: [%s]\n日本: [%s]\n' % (
+            A, A, A, A)
+        groups = consistency.parse_groups(text, 'cg.yaml')
+        self.assertEqual(4, len({traits.consistency_group_trait(g)
+                                 for g in groups}))
 
 
 class EvaluateGroupsTest(helpers.TestCase):

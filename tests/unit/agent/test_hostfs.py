@@ -12,12 +12,35 @@
 
 """Unit tests for zha_scheduler.agent.hostfs."""
 
+import errno
 import os
+import socket
+import threading
+from unittest import mock
 
 from tests.unit.agent import helpers
 from zha_scheduler.agent import hostfs
 
 Link = helpers.Link
+
+
+def without_blocking(test, function, *args):
+    """Call function in a thread; fail (not hang) if it blocks."""
+    outcome = {}
+
+    def call():
+        try:
+            outcome['result'] = function(*args)
+        except BaseException as e:  # handed to the test below
+            outcome['error'] = e
+
+    thread = threading.Thread(target=call, daemon=True)
+    thread.start()
+    thread.join(10)
+    test.assertFalse(thread.is_alive(), '%s blocked' % (function,))
+    if 'error' in outcome:
+        raise outcome['error']
+    return outcome['result']
 
 
 class CommandFileNameTest(helpers.TestCase):
@@ -126,11 +149,104 @@ class HostFSTest(helpers.TestCase):
                     self.assertTrue(real.startswith(root + os.sep), local)
 
 
+class RegularFilesOnlyTest(helpers.TestCase):
+    """Issue 12: only regular files within the limit, never blocking.
+
+    Anything else raises OSError: the probes' "cannot read" path.
+    """
+
+    def test_fifo_does_not_block(self):
+        root = self.tree({})
+        os.makedirs(os.path.join(root, 'proc'))
+        os.mkfifo(os.path.join(root, 'proc', 'sysinfo'))
+        fs = hostfs.HostFS(root)
+        error = self.assertRaises(OSError, without_blocking, self,
+                                  fs.read_text, '/proc/sysinfo')
+        self.assertEqual(errno.EINVAL, error.errno)
+        self.assertIn('not a regular file but a FIFO', str(error))
+
+    def test_fifo_swapped_in_after_stat_does_not_block(self):
+        # The race between stat and open: stat saw a regular file.
+        root = self.tree({'/proc/sysinfo': 'Type: 3931\n'})
+        regular = os.stat(os.path.join(root, 'proc', 'sysinfo'))
+        os.remove(os.path.join(root, 'proc', 'sysinfo'))
+        os.mkfifo(os.path.join(root, 'proc', 'sysinfo'))
+        fs = hostfs.HostFS(root)
+        with mock.patch.object(hostfs.os, 'stat', autospec=True,
+                               return_value=regular):
+            error = self.assertRaises(OSError, without_blocking, self,
+                                      fs.read_text, '/proc/sysinfo')
+        self.assertIn('FIFO', str(error))
+
+    def test_directory_where_a_file_is_expected(self):
+        fs = self.tree_fs({'/proc/sysinfo/x': ''})
+        self.assertRaises(IsADirectoryError, fs.read_text, '/proc/sysinfo')
+
+    def test_socket(self):
+        root = self.tree({'/run/x': ''})
+        path = os.path.join(root, 'run', 's')
+        sock = socket.socket(socket.AF_UNIX)
+        self.addCleanup(sock.close)
+        sock.bind(path)
+        error = self.assertRaises(OSError, hostfs.HostFS(root).read_text,
+                                  '/run/s')
+        self.assertIn('socket', str(error))
+
+    def test_device_node(self):
+        # A tree cannot hold one without root; /dev/null is one.
+        error = self.assertRaises(OSError, without_blocking, self,
+                                  hostfs.read_regular, '/dev/null')
+        self.assertIn('character device', str(error))
+
+    def test_size_limit(self):
+        fs = self.tree_fs({'/sys/x': 'a' * hostfs.MAX_FILE_SIZE,
+                           '/sys/y': 'a' * (hostfs.MAX_FILE_SIZE + 1)})
+        self.assertEqual(hostfs.MAX_FILE_SIZE, len(fs.read_text('/sys/x')))
+        error = self.assertRaises(OSError, fs.read_text, '/sys/y')
+        self.assertEqual(errno.EFBIG, error.errno)
+        self.assertIn('/sys/y', str(error))
+        self.assertRaises(OSError, fs.read_text, '/sys/x', limit=3)
+
+    def test_nul_in_path(self):
+        fs = self.tree_fs({'/sys/x': ''})
+        error = self.assertRaises(OSError, fs.read_text, '/sys/x\0y')
+        self.assertEqual(errno.EINVAL, error.errno)
+        self.assertFalse(fs.exists('/sys/\0'))
+        self.assertRaises(OSError, fs.listdir, '/sys/\0')
+
+    def test_why(self):
+        fs = self.tree_fs({})
+        error = self.assertRaises(OSError, fs.read_text, '/proc/sysinfo')
+        self.assertEqual('No such file or directory', hostfs.why(error))
+        self.assertEqual('boom', hostfs.why(ValueError('boom')))
+
+
 class RunTest(helpers.TestCase):
 
     def test_captured_output_under_root(self):
         fs = self.tree_fs({'/_commands/multipathd_show_maps_json.out': '{}\n'})
         self.assertEqual('{}\n', fs.run('multipathd show maps json'))
+
+    def test_captured_output_limit_is_larger(self):
+        big = 'x' * (hostfs.MAX_FILE_SIZE + 1)
+        fs = self.tree_fs({'/_commands/multipathd_show_maps_json.out': big})
+        self.assertEqual(big, fs.run('multipathd show maps json'))
+
+    def test_captured_output_too_large_or_not_a_file(self):
+        fs = self.tree_fs({'/_commands/a.out':
+                           'x' * (hostfs.MAX_COMMAND_OUTPUT + 1),
+                           '/_commands/b.out/x': ''})
+        error = self.assertRaises(hostfs.CommandError, fs.run, 'a')
+        self.assertIn('larger than', str(error))
+        error = self.assertRaises(hostfs.CommandError, fs.run, 'b')
+        self.assertIn('Is a directory', str(error))
+
+    def test_captured_output_fifo(self):
+        root = self.tree({'/_commands/x': ''})
+        os.mkfifo(os.path.join(root, '_commands', 'a.out'))
+        error = self.assertRaises(hostfs.CommandError, without_blocking, self,
+                                  hostfs.HostFS(root).run, 'a')
+        self.assertIn('FIFO', str(error))
 
     def test_missing_captured_output(self):
         fs = self.tree_fs({})

@@ -12,13 +12,32 @@
 
 """Unit tests for zha_scheduler.agent.network."""
 
+import os
+
+from hypothesis import given
+from hypothesis import HealthCheck
+from hypothesis import settings
+from hypothesis import strategies as st
+
 from tests.unit.agent import helpers
 from zha_scheduler.agent import bonding
+from zha_scheduler.agent import hostfs
 from zha_scheduler.agent import network
 from zha_scheduler import topology
 
 LOGGER = 'zha_scheduler.agent'
 Link = helpers.Link
+SETTINGS = settings(
+    max_examples=60, deadline=None, database=None,
+    suppress_health_check=[HealthCheck.too_slow,
+                           HealthCheck.function_scoped_fixture])
+# What a sysfs attribute may hold, as far as a file can (no lone
+# surrogates); typical values are drawn often.
+SYSFS_VALUE = st.one_of(
+    st.sampled_from(['F4\n', 'f5\n', '00\n', '\n', 'up\n', 'down\n',
+                     'going back\n', 'bond0\n', 'bond0 bond1\n', '\0',
+                     'FFF\n', ' F4 \n']),
+    st.text(st.characters(blacklist_categories=('Cs',)), max_size=40))
 
 
 def qeth(slave: str, busid: str, chpid: str | None) -> dict:
@@ -98,6 +117,45 @@ class ProbeNetworkFixturesTest(helpers.TestCase):
             result = network.probe_network(self.fs('missing-files'))
         self.assertIsNone(result.state)
         self.assertIn('/sys/class/net/bonding_masters', logs.output[0])
+        self.assertIn('/sys/class/net/bonding_masters', result.unread)
+
+    def test_no_bonding_module_is_degraded(self):
+        # Issue 12: interfaces, but no bonding module (no bonding_masters):
+        # no bond, as for an empty bonding_masters.
+        fs = self.tree_fs({'/sys/class/net/bonding_masters': None,
+                           '/proc/net/bonding/bond0': None,
+                           '/sys/class/net/bond0': None}, 'healthy')
+        with self.assertNoLogs(LOGGER, 'WARNING'):
+            result = network.probe_network(fs)
+        self.assertEqual(topology.DEGRADED, result.state)
+        self.assertIsNone(result.unread)
+        self.assertEqual('no bond in /sys/class/net (no bonding_masters: the '
+                         'bonding module is not loaded)',
+                         result.details['reason'])
+
+    def test_unreadable_bonding_masters_is_not_monitored(self):
+        root = self.tree({'/sys/class/net/lo/mtu': '65536\n'})
+        os.mkfifo(os.path.join(root, 'sys/class/net/bonding_masters'))
+        with self.assertLogs(LOGGER, 'WARNING') as logs:
+            result = network.probe_network(hostfs.HostFS(root))
+        self.assertIsNone(result.state)
+        self.assertIn('FIFO', logs.output[0])
+        self.assertIn('FIFO', result.unread)
+
+    def test_configured_bonds_unreadable_read_nothing(self):
+        with self.assertLogs(LOGGER, 'WARNING'):
+            result = network.probe_network(self.fs('missing-files'),
+                                           ['bond0', 'bond1'])
+        self.assertIsNone(result.state)
+        self.assertEqual('no bond of [zha_agent] bond_interfaces readable '
+                         '(bond0, bond1)', result.unread)
+
+    def test_one_configured_bond_read_is_enough(self):
+        with self.assertLogs(LOGGER, 'WARNING'):
+            result = network.probe_network(self.fs('healthy'),
+                                           ['bond0', 'bond1'])
+        self.assertIsNone(result.state)
+        self.assertIsNone(result.unread)
 
     def test_configured_bond_missing(self):
         with self.assertLogs(LOGGER, 'WARNING') as logs:
@@ -209,3 +267,70 @@ class ProbeNetworkInlineTest(helpers.TestCase):
         self.assertEqual('/sys/class/net/bond0/bonding', bond['source'])
         self.assertEqual(['up', 'going back'],
                          [s['mii_status'] for s in bond['slaves']])
+
+
+class TenThousandSlavesTest(helpers.TestCase):
+
+    def test_ten_thousand_slaves(self):
+        # Issue 12: every pair of slaves was compared (minutes for 10,000).
+        # 9,999 slaves up on CHPID F4 and one down on F5: no pair proves
+        # redundancy, the case that compared all 50 million pairs.
+        names = ['enc%04x' % i for i in range(10000)]
+        files = {
+            '/sys/class/net/bonding_masters': 'bond0\n',
+            '/proc/net/bonding/bond0': proc_bond(
+                *[(n, 'up') for n in names[:-1]], (names[-1], 'down')),
+            '/sys/devices/qeth/0.0.f500/chpid': 'F4\n',
+            '/sys/devices/qeth/0.0.f500/net/x/device': Link('../..'),
+            '/sys/devices/qeth/0.0.e500/chpid': 'F5\n',
+            '/sys/devices/qeth/0.0.e500/net/x/device': Link('../..'),
+        }
+        root = self.tree(files)
+        net = os.path.join(root, 'sys/class/net')
+        for name in names[:-1]:
+            os.symlink('../../devices/qeth/0.0.f500/net/x',
+                       os.path.join(net, name))
+        os.symlink('../../devices/qeth/0.0.e500/net/x',
+                   os.path.join(net, names[-1]))
+        result = network.probe_network(hostfs.HostFS(root))
+        self.assertEqual(topology.DEGRADED, result.state)
+        bond = result.details['bonds']['bond0']
+        self.assertEqual(10000, len(bond['slaves']))
+        self.assertEqual(['F4'] * 9999 + ['F5'],
+                         [s['chpid'] for s in bond['slaves']])
+        self.assertEqual('slaves up share one adapter: ' + ', '.join(
+            '%s on CHPID F4' % n for n in names[:-1]), bond['reason'])
+
+
+class SysfsValuesPropertiesTest(helpers.TestCase):
+    """Generated sysfs values: the probe decides or says it cannot."""
+
+    def setUp(self):
+        super().setUp()
+        self.quiet()
+
+    @SETTINGS
+    @given(masters=SYSFS_VALUE, chpids=st.lists(SYSFS_VALUE, min_size=2,
+                                                max_size=2),
+           miis=st.lists(SYSFS_VALUE, min_size=2, max_size=2))
+    def test_any_values(self, masters, chpids, miis):
+        files = {'/sys/class/net/bonding_masters': masters,
+                 '/sys/class/net/bond0/bonding/slaves': 'encf500 ence500\n'}
+        for slave, busid, chpid, mii in zip(
+                ('encf500', 'ence500'), ('0.0.f500', '0.0.e500'), chpids,
+                miis, strict=True):
+            files.update(qeth(slave, busid, None))
+            files['/sys/devices/qeth/%s/chpid' % busid] = chpid
+            files['/sys/devices/qeth/%s/net/%s/bonding_slave/mii_status'
+                  % (busid, slave)] = mii
+        result = network.probe_network(self.tree_fs(files))
+        self.assertIn(result.state,
+                      (topology.REDUNDANT, topology.DEGRADED, None))
+        self.assertIsNone(result.unread)
+        if not masters.split():
+            self.assertEqual(topology.DEGRADED, result.state)
+        if result.state == topology.REDUNDANT:
+            bond = result.details['bonds']['bond0']
+            self.assertEqual(['up', 'up'],
+                             [s['mii_status'] for s in bond['slaves']])
+            self.assertNotEqual(*[s['chpid'] for s in bond['slaves']])

@@ -76,6 +76,17 @@ class ProbeHostScenariosTest(helpers.TestCase):
             # The details are what --format json prints.
             json.dumps(result.details)
 
+    def test_only_missing_files_reads_nothing(self):
+        # Issue 12: what run_once refuses to publish.
+        for scenario in sorted(EXPECTED):
+            result = self.probe(scenario)
+            self.assertEqual(scenario == 'missing-files',
+                             result.read_nothing, scenario)
+        self.assertEqual(set(probe.HOST_SOURCES),
+                         set(self.probe('missing-files').unread))
+        self.assertEqual({}, self.probe('no-san').unread)
+        self.assertEqual({}, self.probe('sysfs-only-storage').unread)
+
     def test_healthy_details(self):
         details = self.probe('healthy').details
         self.assertEqual('3931_02_A1B2C', details['cpc']['cpc'])
@@ -145,8 +156,8 @@ class ProbeHostConfigTest(helpers.TestCase):
     def test_site_standby_and_cpc_name(self):
         self.flags(site='dc-1', standby=True, cpc_name='prod cpc 1')
         result = probe.probe_host(conf.CONF, self.fs('missing-files'))
-        self.assertEqual({'CUSTOM_ZHA_SITE_DC_1', traits.STANDBY,
-                          'CUSTOM_ZHA_CPC_PROD_CPC_1'}, result.traits)
+        self.assertEqual({traits.site_trait('dc-1'), traits.STANDBY,
+                          traits.cpc_trait('prod cpc 1')}, result.traits)
         self.assertEqual('dc-1', result.details['site'])
         self.assertTrue(result.details['standby'])
 
@@ -177,3 +188,4 @@ class ProbeHostConfigTest(helpers.TestCase):
         self.assertEqual({CPC, STO_R}, result.traits)
         self.assertIn('network probe failed', logs.output[0])
         self.assertEqual({'error': 'probe failed'}, result.details['network'])
+        self.assertEqual({'network': 'the probe failed'}, result.unread)

@@ -14,6 +14,7 @@
 
 import logging
 import os
+import shutil
 import threading
 from unittest import mock
 
@@ -24,6 +25,7 @@ from oslo_config import cfg
 from oslotest import base
 
 from tests.unit.agent import helpers
+from tests.unit.agent import test_hostfs
 from tests.unit.agent.test_sync import FakePlacement
 from zha_scheduler.agent import hostfs
 from zha_scheduler.agent import service
@@ -123,6 +125,30 @@ class ProviderNameTest(helpers.TestCase):
                              service.provider_name(conf.CONF,
                                                    self.fs('healthy')))
         gethostname.assert_called_once_with()
+
+    def test_host_name_is_a_directory(self):
+        # Issue 12: a traceback (IsADirectoryError) before.
+        fs = self.tree_fs({'/proc/sys/kernel/hostname/x': ''})
+        error = self.assertRaises(service.ProviderNameError,
+                                  service.provider_name, conf.CONF, fs)
+        self.assertIn('/proc/sys/kernel/hostname: Is a directory',
+                      str(error))
+        self.assertIn('[zha_agent] provider_name', str(error))
+        self.assertIn(fs.root, str(error))
+
+    def test_host_name_is_a_fifo(self):
+        root = self.tree({'/proc/sys/kernel/x': ''})
+        os.mkfifo(os.path.join(root, 'proc/sys/kernel/hostname'))
+        error = self.assertRaises(
+            service.ProviderNameError, test_hostfs.without_blocking, self,
+            service.provider_name, conf.CONF, hostfs.HostFS(root))
+        self.assertIn('FIFO', str(error))
+
+    def test_empty_host_name(self):
+        fs = self.tree_fs({'/proc/sys/kernel/hostname': ' \n'})
+        error = self.assertRaises(service.ProviderNameError,
+                                  service.provider_name, conf.CONF, fs)
+        self.assertIn('is empty', str(error))
 
     def test_live_host(self):
         # The live host's /proc/sys/kernel/hostname is not read: the name is
@@ -232,6 +258,83 @@ class RunOnceTest(_AgentTestCase):
         build.assert_called_once_with(conf.CONF)
         self.assertEqual(NOVA_TRAITS | HEALTHY,
                          self.placement.provider_traits(self.uuid))
+
+
+class NothingReadTest(_AgentTestCase):
+    """Issue 12: a probe that read nothing publishes nothing."""
+
+    def assertRefused(self, fs):
+        agent = service.TraitAgent(conf.CONF, fs, self.placement)
+        error = self.assertRaises(service.NothingReadError, agent.run_once)
+        self.assertEqual([], self.placement.requests)
+        self.assertEqual(NOVA_TRAITS | {'CUSTOM_ZHA_NET_DEGRADED'},
+                         self.placement.provider_traits(self.uuid))
+        return str(error)
+
+    def test_missing_files_scenario_is_refused(self):
+        self.quiet()
+        message = self.assertRefused(self.fs('missing-files'))
+        self.assertEqual(
+            'Nothing could be read from the host under %s: cpc: '
+            '/proc/sysinfo: No such file or directory; network: '
+            '/sys/class/net/bonding_masters (No such file or directory), '
+            '/sys/class/net (No such file or directory); storage: '
+            '"multipathd show maps json" (no output: No such file or '
+            'directory), /sys/block (No such file or directory). Nothing is '
+            'published: that would remove the ZHA traits of the host from '
+            'Placement. Check the root directory and the permissions of the '
+            'agent.' % helpers.fixture_root('missing-files'), message)
+        self.assertIn('WARNING Nothing could be read from the host under %s: '
+                      'nothing is published.'
+                      % helpers.fixture_root('missing-files'),
+                      self.log.output)
+
+    def test_missing_root_file_root_and_empty_root(self):
+        # The command line refuses such roots; the library refuses to
+        # publish what it read under them.
+        log = self.quiet()
+        tmp = self.useFixture(fixtures.TempDir()).path
+        with open(os.path.join(tmp, 'file'), 'w') as f:
+            f.write('not a tree\n')
+        self.addCleanup(os.chdir, os.getcwd())
+        os.chdir(tmp)
+        for root, why in ((os.path.join(tmp, 'missing'), 'No such file'),
+                          (os.path.join(tmp, 'file'), 'Not a directory'),
+                          ('', 'No such file')):
+            message = self.assertRefused(hostfs.HostFS(root))
+            self.assertIn('under %s: cpc: /proc/sysinfo: %s'
+                          % (os.path.abspath(root), why), message)
+        self.assertIn('Network not monitored', log.output)
+
+    def test_configuration_alone_is_not_a_host(self):
+        # Site, standby and CPC name come from the configuration: with
+        # nothing read, publishing them would still remove the rest.
+        self.quiet()
+        self.flags(site='DC1', standby=True, cpc_name='Z1')
+        self.assertRefused(self.fs('missing-files'))
+
+    def test_dry_run_still_reports(self):
+        self.quiet()
+        report = self.agent('missing-files').run_once(dry_run=True)
+        self.assertEqual(frozenset(), report.traits)
+        self.assertIsNone(report.details['network']['state'])
+        self.assertEqual([], self.placement.requests)
+        self.assertNotIn('Nothing could be read', self.log.output)
+
+    def test_one_readable_source_is_enough(self):
+        self.quiet()
+        fs = self.tree_fs({'/proc/sysinfo': open(os.path.join(
+            helpers.fixture_root('healthy'), 'proc/sysinfo')).read()})
+        report = service.TraitAgent(conf.CONF, fs, self.placement).run_once()
+        self.assertEqual({'CUSTOM_ZHA_CPC_3931_02_A1B2C'}, report.traits)
+        self.assertEqual({'CUSTOM_ZHA_NET_DEGRADED'}, report.written.removed)
+
+    def test_no_bonding_module_is_enough(self):
+        # /sys/class/net lists interfaces: the network was read (no bond).
+        self.quiet()
+        fs = self.tree_fs({'/sys/class/net/lo/mtu': '65536\n'})
+        report = service.TraitAgent(conf.CONF, fs, self.placement).run_once()
+        self.assertEqual({'CUSTOM_ZHA_NET_DEGRADED'}, report.traits)
 
 
 class FakeStop(threading.Event):
@@ -354,3 +457,75 @@ class RunForeverTest(_AgentTestCase):
             'connection to /resource_providers?name=lpar7. Retrying in 7 '
             'seconds.'))
         self.assertIn('INFO Published ZHA traits of lpar7', self.log.output)
+
+
+class ConditionsAcrossCyclesTest(_AgentTestCase):
+    """Issue 12: a lasting condition is logged when it starts and ends."""
+
+    def setUp(self):
+        super().setUp()
+        self.flags(interval=7)
+        self.agent_log = self.quiet()
+
+    def run_cycles(self, root, change):
+        """Run the agent for 4 cycles; change(root) after the second."""
+        def on_wait(n):
+            if n == 2:
+                change(root)
+            if n == 4:
+                stop.set()
+
+        stop = FakeStop(on_wait)
+        agent = service.TraitAgent(conf.CONF, hostfs.HostFS(root),
+                                   self.placement)
+        agent.run_forever(stop)
+        return self.agent_log.output
+
+    def test_missing_groups_file(self):
+        root = self.tree({helpers.GROUPS_FILE: None}, 'healthy')
+        text = open(os.path.join(helpers.fixture_root('healthy'),
+                                 helpers.GROUPS_FILE.lstrip('/'))).read()
+
+        def restore(root):
+            with open(os.path.join(root, helpers.GROUPS_FILE.lstrip('/')),
+                      'w') as f:
+                f.write(text)
+
+        output = self.run_cycles(root, restore)
+        self.assertEqual(1, output.count(
+            'ERROR zha_scheduler.agent.consistency No consistency group '
+            'traits'))
+        self.assertEqual(1, output.count('DEBUG zha_scheduler.agent.'
+                                         'consistency Still: No consistency'))
+        self.assertEqual(1, output.count(
+            'INFO zha_scheduler.agent.consistency Consistency groups file '
+            '%s is readable and valid again.' % helpers.GROUPS_FILE))
+        self.assertEqual(NOVA_TRAITS | HEALTHY,
+                         self.placement.provider_traits(self.uuid))
+
+    def test_nothing_read_then_readable(self):
+        root = os.path.join(self.useFixture(fixtures.TempDir()).path, 'h')
+        os.makedirs(root)
+
+        def populate(root):
+            shutil.rmtree(root)
+            shutil.copytree(helpers.fixture_root('healthy'), root,
+                            symlinks=True)
+
+        output = self.run_cycles(root, populate)
+        self.assertEqual(1, output.count(
+            'WARNING zha_scheduler.agent.service Nothing could be read'))
+        self.assertEqual(1, output.count(
+            'WARNING zha_scheduler.agent.sysinfo CPC unknown'))
+        self.assertEqual(1, output.count(
+            'INFO zha_scheduler.agent.service The host under %s can be read '
+            'again.' % root))
+        self.assertEqual(1, output.count(
+            'INFO zha_scheduler.agent.sysinfo Resolved: CPC unknown'))
+        self.assertNotIn('Could not publish', self.log.output)
+        self.assertEqual(NOVA_TRAITS | HEALTHY,
+                         self.placement.provider_traits(self.uuid))
+        # The refused cycles wrote nothing: one lookup, one write.
+        self.assertEqual(['/resource_providers?name=lpar7'], self.lookups())
+        self.assertEqual(['/resource_providers/%s/traits' % self.uuid], [
+            u for u in self.placement.urls('PUT') if 'providers' in u])

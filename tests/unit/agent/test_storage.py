@@ -12,6 +12,14 @@
 
 """Unit tests for zha_scheduler.agent.storage."""
 
+import itertools
+import json
+
+from hypothesis import given
+from hypothesis import HealthCheck
+from hypothesis import settings
+from hypothesis import strategies as st
+
 from tests.unit.agent import helpers
 from tests.unit.agent import test_multipath
 from zha_scheduler.agent import storage
@@ -29,6 +37,51 @@ maps_json = test_multipath.maps_json
 def one_map(*paths: dict) -> str:
     return maps_json({'name': 'mpatha', 'uuid': WWID % '1815',
                       'path_groups': [{'paths': list(paths)}]})
+
+
+SETTINGS = settings(
+    max_examples=100, deadline=None, database=None,
+    suppress_health_check=[HealthCheck.too_slow,
+                           HealthCheck.function_scoped_fixture])
+# A path: (healthy, FCP device); '[undef]' is unknown (no sysfs here).
+PATHS = st.lists(st.tuples(st.booleans(), st.sampled_from(
+    ['0.0.1900', '0.0.1940', '0.0.1980', '[undef]'])), max_size=4)
+FLAWS = st.sampled_from([None, None, 'no uuid', 'no path_groups',
+                         'junk group', 'path without dev', 'not an object'])
+
+
+def generated_map(index, paths, flaw):
+    """A map of the multipath JSON, well formed or with one flaw."""
+    entries = [path('sd%s' % 'abcd'[i], dm_st='active' if ok else 'failed',
+                    host_adapter=hba) for i, (ok, hba) in enumerate(paths)]
+    raw = {'name': 'm%d' % index, 'uuid': WWID % (1000 + index),
+           'path_groups': [{'paths': entries}]}
+    if flaw == 'no uuid':
+        del raw['uuid']
+    elif flaw == 'no path_groups':
+        del raw['path_groups']
+    elif flaw == 'junk group':
+        raw['path_groups'].append('junk')
+    elif flaw == 'path without dev':
+        raw['path_groups'][0]['paths'].append({'dm_st': 'active'})
+    elif flaw == 'not an object':
+        return ['junk']
+    return raw
+
+
+def expected_state(paths):
+    """The oracle for a well-formed map: the definition, pair by pair."""
+    def independent(a, b):
+        if '[undef]' in (a[1], b[1]):
+            return None
+        return a[1] != b[1]
+    pairs = [(a[0] and b[0], independent(a, b))
+             for a, b in itertools.combinations(paths, 2)]
+    if any(up and ind for up, ind in pairs):
+        return topology.REDUNDANT
+    if any(up and ind is None for up, ind in pairs):
+        return None
+    return topology.DEGRADED
 
 
 class FcpChpidTest(helpers.TestCase):
@@ -209,6 +262,110 @@ class ProbeStorageInlineTest(helpers.TestCase):
         self.assertEqual(topology.DEGRADED, result.state)
         self.assertIn('multipathd show maps json', logs.output[0])
 
+    def test_map_without_identity_is_not_monitored(self):
+        # Issue 12: maps without a WWID were counted on their paths.
+        text = maps_json(
+            {'name': 'a', 'uuid': WWID % '1815', 'path_groups': [{'paths': [
+                path('sda'), path('sdb', host_adapter='0.0.1940')]}]},
+            {'name': 'b', 'path_groups': [{'paths': [
+                path('sdc'), path('sdd', host_adapter='0.0.1940')]}]})
+        with self.assertLogs('zha_scheduler.agent', 'WARNING') as logs:
+            result = self.probe(text)
+        self.assertIsNone(result.state)
+        self.assertEqual('a redundant, b unknown', result.details['reason'])
+        self.assertIn('identity unknown: no "uuid" (WWID)',
+                      result.details['maps']['b']['reason'])
+        self.assertIn('Malformed multipath map b (maps[1])', logs.output[0])
+
+    def test_junk_map_is_not_monitored(self):
+        text = maps_json({'name': 'a', 'uuid': WWID % '1815', 'path_groups': [
+            {'paths': [path('sda'), path('sdb', host_adapter='0.0.1940')]}]},
+            'junk')
+        with self.assertLogs('zha_scheduler.agent', 'WARNING'):
+            result = self.probe(text)
+        self.assertIsNone(result.state)
+        self.assertIsNone(result.details['maps']['maps[1]']['state'])
+
+    def test_malformed_map_is_never_degraded(self):
+        # One healthy path and a path group that is not a list: the missing
+        # paths may be the healthy ones.
+        text = maps_json({'name': 'a', 'uuid': WWID % '1815', 'path_groups': [
+            {'paths': [path('sda')]}, {'paths': 'junk'}]})
+        with self.assertLogs('zha_scheduler.agent', 'WARNING') as logs:
+            result = self.probe(text)
+        self.assertIsNone(result.state)
+        self.assertIn('path_groups[1] has no "paths" list', logs.output[0])
+        self.assertIn('path_groups[1] has no "paths" list',
+                      result.details['maps']['a']['reason'])
+
+    def test_proven_pair_wins_over_a_malformed_path(self):
+        text = one_map(path('sda'), path('sdb', host_adapter='0.0.1940'),
+                       {'dm_st': 'active'})
+        with self.assertLogs('zha_scheduler.agent', 'WARNING'):
+            result = self.probe(text)
+        self.assertEqual(topology.REDUNDANT, result.state)
+
+    def test_degraded_map_beats_malformed_map(self):
+        text = maps_json(
+            {'name': 'a', 'uuid': WWID % '1815', 'path_groups': [
+                {'paths': [path('sda')]}]},
+            {'name': 'b'})
+        with self.assertLogs('zha_scheduler.agent', 'WARNING'):
+            result = self.probe(text)
+        self.assertEqual(topology.DEGRADED, result.state)
+
+    def test_unreadable_sysfs_uuid_is_not_monitored(self):
+        # Issue 12: dm-2 was skipped and storage reported redundant.
+        files = {'/sys/block/dm-2/dm/uuid': None,
+                 '/sys/block/dm-2/dm/uuid/x': ''}
+        fs = self.tree_fs(files, 'sysfs-only-storage')
+        with self.assertLogs('zha_scheduler.agent', 'WARNING') as logs:
+            result = storage.probe_storage(fs, COMMAND)
+        self.assertIsNone(result.state)
+        self.assertEqual(ALL - {WWID % '1817'}, result.redundant_wwids)
+        self.assertIn('Is a directory',
+                      result.details['maps']['dm-2']['reason'])
+        self.assertTrue(any('dm-2' in line and '/sys/block/dm-2/dm/uuid'
+                            in line for line in logs.output))
+
+    def test_deep_json_falls_back_to_sysfs(self):
+        fs = self.tree_fs({COMMAND_OUTPUT: '[' * 100000}, 'healthy')
+        with self.assertLogs(LOGGER, 'WARNING') as logs:
+            result = storage.probe_storage(fs, COMMAND)
+        self.assertEqual('sysfs', result.details['source'])
+        self.assertEqual(topology.REDUNDANT, result.state)
+        self.assertIn('nested too deeply', logs.output[0])
+
+    def test_nothing_readable_says_what(self):
+        with self.assertLogs(LOGGER, 'WARNING'):
+            result = self.probe('[' * 100000)
+        self.assertEqual('"multipathd show maps json" (the multipath JSON is '
+                         'nested too deeply), /sys/block (No such file or '
+                         'directory)', result.unread)
+
+    def test_maps_of_one_name_both_count(self):
+        text = maps_json(
+            {'name': 'a', 'uuid': WWID % '1815', 'path_groups': [{'paths': [
+                path('sda'), path('sdb', host_adapter='0.0.1940')]}]},
+            {'name': 'a', 'uuid': WWID % '1816', 'path_groups': [{'paths': [
+                path('sdc')]}]})
+        result = self.probe(text)
+        self.assertEqual(topology.DEGRADED, result.state)
+        self.assertEqual(['a', 'a (maps[1])'],
+                         list(result.details['maps']))
+
+    def test_path_name_cannot_leave_sys_block(self):
+        fs = self.tree_fs({
+            COMMAND_OUTPUT: one_map(path('../../etc', host_adapter=''),
+                                    path('sdb', host_adapter='0.0.1940')),
+            '/sys/block/../etc/device/hba_id': '0.0.1980\n'})
+        with self.assertLogs(LOGGER, 'WARNING') as logs:
+            result = storage.probe_storage(fs, COMMAND)
+        self.assertIsNone(result.details['maps']['mpatha']['paths'][0][
+            'hba_id'])
+        self.assertIn("'../../etc' unknown: not a block device name",
+                      logs.output[0])
+
     def test_unlistable_slaves_are_not_monitored(self):
         files = {'/sys/block/dm-0/dm/uuid': 'mpath-%s\n' % (WWID % '1815')}
         with self.assertLogs('zha_scheduler.agent', 'WARNING'):
@@ -216,3 +373,36 @@ class ProbeStorageInlineTest(helpers.TestCase):
         self.assertIsNone(result.state)
         self.assertIn('cannot be listed',
                       result.details['maps']['dm-0']['reason'])
+
+
+class GeneratedMapsTest(helpers.TestCase):
+    """Generated multipath outputs: a flawed map is never counted silently."""
+
+    @SETTINGS
+    @given(st.lists(st.tuples(PATHS, FLAWS), min_size=1, max_size=5))
+    def test_generated_maps(self, maps):
+        log = self.quiet()
+        text = maps_json(*[generated_map(i, paths, flaw)
+                           for i, (paths, flaw) in enumerate(maps)])
+        fs = self.tree_fs({COMMAND_OUTPUT: text})
+        result = storage.probe_storage(fs, COMMAND)
+        states = list(result.details['maps'].values())
+        self.assertEqual(len(maps), len(states))
+        for i, ((paths, flaw), details) in enumerate(zip(maps, states,
+                                                         strict=True)):
+            if flaw is None:
+                self.assertEqual(expected_state(paths), details['state'])
+                continue
+            # Logged, naming the map, and never proven degraded.
+            self.assertIn('maps[%d]' % i, log.output)
+            self.assertNotEqual(topology.DEGRADED, details['state'])
+            if flaw in ('no uuid', 'no path_groups', 'not an object'):
+                self.assertIsNone(details['state'])
+        found = [d['state'] for d in states]
+        if topology.DEGRADED in found:
+            self.assertEqual(topology.DEGRADED, result.state)
+        elif None in found:
+            self.assertIsNone(result.state)
+        else:
+            self.assertEqual(topology.REDUNDANT, result.state)
+        json.dumps(result.details)

@@ -12,8 +12,31 @@
 
 """Unit tests for zha_scheduler.agent.sysinfo."""
 
+import json
+
+from hypothesis import given
+from hypothesis import HealthCheck
+from hypothesis import settings
+from hypothesis import strategies as st
+
 from tests.unit.agent import helpers
+from zha_scheduler.agent import hostfs
 from zha_scheduler.agent import sysinfo
+from zha_scheduler.sim import host_trees
+
+SETTINGS = settings(
+    max_examples=200, deadline=None, database=None,
+    suppress_health_check=[HealthCheck.too_slow,
+                           HealthCheck.function_scoped_fixture])
+TEXT = st.text(st.characters(blacklist_categories=('Cs',)))
+# Keys and values as the kernel prints them: no colon in a key, no line
+# break anywhere, no outer space (the padding is added when rendered).
+KEY = st.text(st.characters(blacklist_categories=('Cs', 'Z', 'Cc'),
+                            blacklist_characters=':\x1c\x1d\x1e\x85'),
+              min_size=1, max_size=20)
+VALUE = st.text(st.characters(blacklist_categories=('Cs', 'Zl', 'Zp', 'Cc'),
+                              blacklist_characters='\x1c\x1d\x1e\x85'),
+                max_size=20).map(str.strip)
 
 LOGGER = 'zha_scheduler.agent.sysinfo'
 
@@ -106,6 +129,61 @@ class ParseSysinfoTest(helpers.TestCase):
         self.assertNotIn('hypervisors', details)
 
 
+class ParseSysinfoPropertiesTest(helpers.TestCase):
+    """Generated /proc/sysinfo texts."""
+
+    def setUp(self):
+        super().setUp()
+        self.quiet()
+
+    @SETTINGS
+    @given(TEXT)
+    def test_any_text(self, text):
+        fields = sysinfo.parse_sysinfo(text)
+        for key, value in fields.items():
+            self.assertTrue(key)
+            self.assertEqual(key.strip(), key)
+            self.assertEqual(value.strip(), value)
+        level = sysinfo.configuration_level(fields)
+        self.assertIn(level, (0, 1, 2, 3))
+        json.dumps(sysinfo.describe(fields))
+        found = sysinfo.cpc_id(fields)
+        if found is not None:
+            self.assertTrue(all(fields.get(k) for k in
+                                ('Type', 'Plant', 'Sequence Code')))
+
+    @SETTINGS
+    @given(st.dictionaries(KEY, VALUE, max_size=12),
+           st.integers(min_value=0, max_value=8))
+    def test_kernel_layout_round_trips(self, fields, pad):
+        # %-N.Ns pads values with trailing spaces.
+        text = ''.join('%s:%s%s%s\n' % (k, ' ' * (22 - len(k) % 22), v,
+                                        ' ' * pad)
+                       for k, v in fields.items())
+        self.assertEqual({k.strip(): v for k, v in fields.items()
+                          if k.strip()}, sysinfo.parse_sysinfo(text))
+
+    @SETTINGS
+    @given(TEXT)
+    def test_probe_any_file(self, text):
+        fs = self.tree_fs({'/proc/sysinfo': text})
+        identity = sysinfo.probe_identity(fs)
+        self.assertIsNone(identity.unread)
+        json.dumps(identity.details)
+        self.assertEqual(identity.cpc_id is None,
+                         identity.details['source'] is None)
+
+    def test_non_ascii_lpar_number(self):
+        # '²'.isdigit() holds, int('²') raises.
+        details = sysinfo.describe({'LPAR Number': '²'})
+        self.assertEqual('²', details['lpar_number'])
+
+    def test_fixture_text_round_trips(self):
+        text = host_trees.SYSINFO_LPAR.replace('$\n', '\n')
+        self.assertEqual('3931_02_A1B2C',
+                         sysinfo.cpc_id(sysinfo.parse_sysinfo(text)))
+
+
 class ProbeIdentityTest(helpers.TestCase):
 
     def test_lpar(self):
@@ -128,6 +206,21 @@ class ProbeIdentityTest(helpers.TestCase):
         self.assertIsNone(identity.cpc_id)
         self.assertIn('/proc/sysinfo', logs.output[0])
         self.assertIn('cannot read', identity.details['reason'])
+        self.assertEqual('/proc/sysinfo: No such file or directory',
+                         identity.unread)
+
+    def test_not_a_regular_file(self):
+        fs = self.tree_fs({'/proc/sysinfo/x': ''})
+        with self.assertLogs(LOGGER, 'WARNING'):
+            identity = sysinfo.probe_identity(fs)
+        self.assertEqual('/proc/sysinfo: Is a directory', identity.unread)
+
+    def test_too_large(self):
+        fs = self.tree_fs({'/proc/sysinfo':
+                           'Type: 3931\n' * hostfs.MAX_FILE_SIZE})
+        with self.assertLogs(LOGGER, 'WARNING'):
+            identity = sysinfo.probe_identity(fs)
+        self.assertIn('larger than', identity.unread)
 
     def test_zvm_guest(self):
         with self.assertLogs(LOGGER, 'WARNING') as logs:

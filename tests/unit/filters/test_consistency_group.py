@@ -80,9 +80,14 @@ class ZhaConsistencyGroupFilterTest(zha_fakes.HealthFilterCase):
         spec = spec_for(hints={'zha_consistency_group': ['SAP', 'ORA_PROD']})
         self.assertEqual(['both'], self._passing(spec))
 
-    def test_names_are_sanitised_as_the_agent_does(self):
-        spec = spec_for({'zha:consistency_group': ' ora-prod '})
+    def test_names_are_mapped_as_the_agent_does(self):
+        spec = spec_for({'zha:consistency_group': ' ora_prod '})
         self.assertEqual(['both', 'ora'], self._passing(spec))
+
+    def test_a_name_that_only_looks_alike_is_another_group(self):
+        # ORA-PROD is not ORA_PROD: its hosts are not the ones asked for.
+        spec = spec_for({'zha:consistency_group': 'ORA-PROD'})
+        self.assertEqual([], self._passing(spec))
 
     def test_long_name_matches_the_agents_shortened_trait(self):
         spec = spec_for({'zha:consistency_group': LONG_NAME})
