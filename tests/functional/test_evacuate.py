@@ -33,6 +33,7 @@ from zha_scheduler.evacuate import factory
 from zha_scheduler.evacuate import hook
 from zha_scheduler.evacuate import lock
 from zha_scheduler.evacuate import progress
+from zha_scheduler.evacuate import state_files
 from zha_scheduler.evacuate import watch
 from zha_scheduler.sim import client
 from zha_scheduler.sim import cloud
@@ -273,6 +274,65 @@ class EvacuateTest(_EvacuateBase):
         self.assertLess(seconds, 60)
         self.assertEqual(20, len(self.evacuations))
 
+    def test_a_corrupt_state_file_is_set_aside_and_the_run_finishes(self):
+        servers = self.boot_on(FAILED, 'guest', count=3)
+        self.fail_host(FAILED)
+        real = nova_client.NovaClient.evacuate
+
+        def requested_then_killed(client_self, instance_id, host):
+            real(client_self, instance_id, host)  # setUp's spy counts it
+            raise RuntimeError('killed right after the request')
+        with mock.patch.object(nova_client.NovaClient, 'evacuate',
+                               requested_then_killed):
+            self.assertRaises(RuntimeError,
+                              self.make_hook(max_parallel=1).run, FAILED)
+        self.assertEqual(3, len(self.evacuations))
+        # Then the state file is lost to garbage (a full disk, an editor).
+        # The next run lists the guests while Nova finishes the rebuilds,
+        # some with their task state cleared but still on the failed host.
+        state_dir = os.path.join(self.tmp, 'state')
+        state_file = state_files.state_path(state_dir, FAILED)
+        with open(state_file, 'wb') as f:
+            f.write(b'{"instances": {"\xff')
+        report = self.make_hook().run(FAILED)
+        self.assertEqual([], report.failed)
+        # Nova's list is the truth: every guest evacuated exactly once.
+        self.assertEqual(sorted(s['id'] for s in servers),
+                         sorted(self.evacuations))
+        for server in servers:
+            server = self.admin_api.get_server(server['id'])
+            self.assertEqual((PARTNER, 'ACTIVE'),
+                             (self.host_of(server), server['status']))
+        (aside,) = [n for n in os.listdir(state_dir) if '.corrupt-' in n]
+        self.assertTrue(aside.startswith(os.path.basename(state_file)))
+        # The new state file is sound and says where the old one went.
+        store = progress.ProgressStore(state_dir, FAILED)
+        self.assertIsNone(store.moved_to)
+        self.assertEqual(os.path.join(state_dir, aside),
+                         store.data['runs'][-1]['corrupt_state_moved_to'])
+
+    def test_configuration_errors_exit_2_before_anything_is_done(self):
+        self.boot_on(FAILED, 'guest')
+        self.fail_host(FAILED)
+        a_file = os.path.join(self.tmp, 'a-file')
+        with open(a_file, 'w'):
+            pass
+        for overrides, why in (
+                ({'coordination_url': 'zookeper://zk:2181'},
+                 "[zha_evacuate] coordination_url = zookeper://zk:2181: "
+                 "'zookeper' is not a tooz driver; known drivers: "),
+                ({'state_dir': a_file},
+                 '[zha_evacuate] state_dir: %s is not a directory' % a_file)):
+            err = io.StringIO()
+            with contextlib.redirect_stderr(err):
+                status = evacuate_cmd.main(
+                    self.config_args(**overrides) + [FAILED], conn=self.conn)
+            self.assertEqual(2, status, err.getvalue())
+            self.assertEqual(1, len(err.getvalue().splitlines()))
+            self.assertIn(why, err.getvalue())
+        self.assertEqual([], self.evacuations)
+        self.assertEqual('enabled', self.service(FAILED)['status'])
+
 
 class HmcFencingTest(_EvacuateBase):
     """fencing = hmc: the real HmcFencer on a faked classic-mode HMC."""
@@ -349,6 +409,25 @@ class HmcFencingTest(_EvacuateBase):
         self.assertEqual((PARTNER, 'SHUTOFF'),
                          (self.host_of(stopped), stopped['status']))
         self.assertEqual('disabled', self.service(FAILED)['status'])
+
+    def test_an_unreadable_state_file_stops_the_run_before_fencing(self):
+        self.boot_on(FAILED, 'guest')
+        self.fail_host(FAILED)
+        state_file = state_files.state_path(os.path.join(self.tmp, 'state'),
+                                         FAILED)
+        os.makedirs(state_file)  # a directory where the file should be
+        err = io.StringIO()
+        with (mock.patch.object(zhmcclient, 'Session', self.session_factory),
+              contextlib.redirect_stderr(err)):
+            status = evacuate_cmd.main(self.hmc_args() + [FAILED],
+                                       conn=self.conn)
+        self.assertEqual(evacuate_cmd.EXIT_FAILED, status)
+        self.assertIn('cannot read state file %s' % state_file,
+                      err.getvalue())
+        self.assertEqual([], self.at_fencing)
+        self.assertEqual('operating', self.lpar_status(FAILED))
+        self.assertEqual([], self.evacuations)
+        self.assertEqual('enabled', self.service(FAILED)['status'])
 
     def test_stops_when_fencing_fails(self):
         (guest,) = self.boot_on(FAILED, 'guest')

@@ -80,11 +80,22 @@ class TraitAgentCliTest(base.BaseTestCase):
         self.assertNotIn('Traceback', done.stderr)
 
     def test_missing_config_file_is_a_clear_error(self):
-        done = self._run('--config-file', os.path.join(self.tmp, 'nope.conf'),
-                         '--dry-run')
-        self.assertNotEqual(0, done.returncode)
-        self.assertIn('nope.conf', done.stderr)
-        self.assertNotIn('Traceback', done.stderr)
+        missing = os.path.join(self.tmp, 'nope.conf')
+        done = self._run('--config-file', missing, '--dry-run')
+        self.assertEqual(2, done.returncode)
+        self.assertEqual('zha-trait-agent: error: cannot read %s: No such '
+                         'file or directory\n' % missing, done.stderr)
+        self.assertEqual('', done.stdout)
+
+    def test_dry_run_json_keeps_the_probes_warnings_on_stderr(self):
+        # oslo.log alone would log to stdout, into the JSON.
+        config = self._config('[zha_agent]\nprovider_name = lpar7\n')
+        done = self._run('--config-file', config, '--root',
+                         self._tree('missing-files'), '--dry-run',
+                         '--format', 'json')
+        self.assertEqual(0, done.returncode, done.stderr)
+        self.assertEqual('lpar7', json.loads(done.stdout)['provider'])
+        self.assertIn('WARNING zha_scheduler.agent', done.stderr)
 
     def test_periodic_agent_survives_an_outage_and_stops_on_sigterm(self):
         # Nothing listens on the discard port: every cycle fails to connect.

@@ -76,6 +76,14 @@ class LayeringTest(base.BaseTestCase):
                  any(_within(i, 'zha_scheduler.evacuate') for i in imported)}
         self.assertEqual(set(), users - EVACUATE_USERS)
 
+    def test_only_the_commands_import_cmd(self):
+        # The command-line rules sit on top: a library module that needs one
+        # of them wants it moved down (config files: conf/files.py).
+        users = {module for module, imported in self.modules.items()
+                 if not _within(module, 'zha_scheduler.cmd') and
+                 any(_within(i, 'zha_scheduler.cmd') for i in imported)}
+        self.assertEqual(set(), users)
+
     def test_shared_layers_import_only_what_is_below_them(self):
         for layer, allowed in LOWER_LAYERS.items():
             for module, imported in self.modules.items():

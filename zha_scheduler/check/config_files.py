@@ -13,7 +13,9 @@
 """Load the config files under check, each into its own ConfigOpts.
 
 A file that cannot be read or parsed stops the check (exit status 2): no
-finding about its contents could be trusted. An option whose value is
+finding about its contents could be trusted. What "cannot be read" means
+(missing, a directory, not UTF-8...) and how it is said are those of every
+command, in ``zha_scheduler.conf.files``. An option whose value is
 invalid only becomes a finding, since oslo.config raises when the value is
 read, not when the file is parsed, and so does the service reading it.
 """
@@ -26,6 +28,7 @@ from typing import Any
 from oslo_config import cfg
 
 from zha_scheduler.check import findings
+from zha_scheduler.conf import files
 
 #: Options of one group to read, as ``(group or None for DEFAULT, opts)``.
 OptList = Iterable[tuple[str | None, Iterable[cfg.Opt]]]
@@ -35,15 +38,6 @@ class ConfigFileError(Exception):
     """A config file is missing, unreadable or not an ini file."""
 
 
-def _readable(path: str) -> None:
-    try:
-        with open(path, encoding='utf-8') as f:
-            f.read(1)
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = getattr(exc, 'strerror', None) or str(exc)
-        raise ConfigFileError('cannot read %s: %s' % (path, reason)) from None
-
-
 def load(path: str, register: Callable[[cfg.ConfigOpts], None],
          config_dirs: Iterable[str] = ()) -> cfg.ConfigOpts:
     """Parse ``path`` (and the ``*.conf`` files of ``config_dirs``).
@@ -51,21 +45,22 @@ def load(path: str, register: Callable[[cfg.ConfigOpts], None],
     :param register: registers the options to read on the new ConfigOpts.
     :returns: the parsed configuration; environment variables are ignored,
         so the result is what the file says.
-    :raises ConfigFileError: when a file is missing, unreadable or malformed.
+    :raises ConfigFileError: when a file is missing, unreadable (a
+        directory, not UTF-8...) or malformed.
     """
-    _readable(path)
+    paths = [path] + files.files_in_dirs(config_dirs)
+    try:
+        files.check_config_files(paths)
+    except files.ConfigFileError as exc:
+        raise ConfigFileError(str(exc)) from None
     conf = cfg.ConfigOpts()
     register(conf)
     try:
         conf(args=[], default_config_files=[path],
              default_config_dirs=list(config_dirs), use_env=False)
-    except cfg.Error as exc:
-        raise ConfigFileError(_one_line(str(exc))) from None
+    except files.CONFIG_ERRORS as exc:
+        raise ConfigFileError(str(files.config_error(exc, paths))) from None
     return conf
-
-
-def _one_line(text: str) -> str:
-    return ' '.join(text.split())
 
 
 def register_group(conf: cfg.ConfigOpts, group: str | None,

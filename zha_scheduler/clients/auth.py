@@ -21,6 +21,7 @@ from typing import Any
 
 from keystoneauth1 import exceptions as ks_exc
 from keystoneauth1 import loading as ks_loading
+from keystoneauth1.loading import adapter as ks_adapter
 from oslo_config import cfg
 
 #: How to give a section credentials, as Nova's own sections have them.
@@ -62,6 +63,41 @@ def load_auth(conf: cfg.ConfigOpts, group: str, unset: str) -> Any:
     return auth
 
 
+class AdapterOptionsError(CredentialsError):
+    """A section's adapter options (interfaces, versions...) are invalid."""
+
+
+#: keystoneauth Adapter options openstacksdk takes per service, as
+#: ``<service type>_<option>``. Versions are left out: the compute version
+#: the tools need is the microversion they pass.
+SDK_ADAPTER_OPTIONS = ('interface', 'service_type', 'service_name',
+                       'region_name', 'endpoint_override', 'connect_retries',
+                       'connect_retry_delay', 'status_code_retries',
+                       'status_code_retry_delay', 'retriable_status_codes')
+#: What a section says of where this host reaches the cloud, not of one
+#: service: a Placement without a section of its own follows them.
+SHARED_OPTIONS = ('interface', 'region_name')
+PLACEMENT_GROUP = 'placement'
+
+
+def adapter_options(conf: cfg.ConfigOpts, group: str) -> dict[str, Any]:
+    """The Adapter options set in ``[group]``, read as keystoneauth does.
+
+    ``load_adapter_from_conf_options`` reads them the same way:
+    ``valid_interfaces`` becomes ``interface`` (a list, tried in order).
+
+    :returns: the options that are set, by Adapter argument name.
+    :raises AdapterOptionsError: e.g. an unknown interface.
+    """
+    found: dict[str, Any] = {}
+    try:
+        ks_adapter.process_conf_options(conf[group], found)
+    except TypeError as exc:
+        raise AdapterOptionsError('[%s] %s' % (group, exc)) from None
+    return {name: value for name, value in found.items()
+            if value is not None}
+
+
 def adapter(conf: cfg.ConfigOpts, group: str, unset: str,
             timeout: float | None = None) -> Any:
     """A keystoneauth Adapter for the service of ``[group]``.
@@ -72,8 +108,10 @@ def adapter(conf: cfg.ConfigOpts, group: str, unset: str,
     :param timeout: seconds before a request fails, where ``[group]
         timeout`` is unset.
     :raises CredentialsError: as load_auth.
+    :raises AdapterOptionsError: as adapter_options.
     """
     auth = load_auth(conf, group, unset)
+    adapter_options(conf, group)  # the one error, before any request
     extra = {} if timeout is None or conf[group].timeout else {
         'timeout': timeout}
     session = ks_loading.load_session_from_conf_options(
@@ -82,17 +120,51 @@ def adapter(conf: cfg.ConfigOpts, group: str, unset: str,
         conf, group, session=session, auth=auth, raise_exc=False)
 
 
+def sdk_options(conf: cfg.ConfigOpts, group: str) -> dict[str, Any]:
+    """openstacksdk config for compute from ``[group]``, and for Placement.
+
+    Compute takes every Adapter option of ``[group]`` (``valid_interfaces``,
+    ``endpoint_override``, ``region_name``, ``service_type``,
+    ``service_name``, retries), as Nova's ``get_sdk_adapter`` hands its
+    section to openstacksdk. Placement takes the options of a
+    ``[placement]`` section where the configuration has one (nova.conf,
+    read by the insight commands: how Nova reaches Placement), else only
+    ``[group]``'s interfaces and region, never the compute endpoint.
+
+    :raises AdapterOptionsError: as adapter_options.
+    """
+    compute = {name: value
+               for name, value in adapter_options(conf, group).items()
+               if name in SDK_ADAPTER_OPTIONS}
+    # Unprefixed keys are openstacksdk's default for every service.
+    config = {name: compute[name] for name in SHARED_OPTIONS
+              if name in compute}
+    config.update(('compute_' + name, value)
+                  for name, value in compute.items())
+    if (group != PLACEMENT_GROUP and PLACEMENT_GROUP in conf and
+            'valid_interfaces' in conf[PLACEMENT_GROUP]):
+        config.update(
+            ('placement_' + name, value) for name, value in
+            adapter_options(conf, PLACEMENT_GROUP).items()
+            if name in SDK_ADAPTER_OPTIONS)
+    return config
+
+
 def connection(conf: cfg.ConfigOpts, group: str, unset: str,
                compute_api_version: str) -> Any:
     """An openstacksdk Connection authenticated by ``[group]``.
 
+    Requests go where ``[group]``'s Adapter options say (sdk_options): many
+    clouds expose no public endpoint to their controllers.
+
     :raises CredentialsError: as load_auth.
+    :raises AdapterOptionsError: as adapter_options.
     """
     import openstack
 
     auth = load_auth(conf, group, unset)
+    config = sdk_options(conf, group)
     session = ks_loading.load_session_from_conf_options(conf, group,
                                                         auth=auth)
     return openstack.connection.Connection(
-        session=session, compute_api_version=compute_api_version,
-        region_name=conf[group].region_name)
+        session=session, compute_api_version=compute_api_version, **config)

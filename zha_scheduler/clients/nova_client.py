@@ -34,6 +34,10 @@ MICROVERSION = '2.94'
 HYPERVISORS_VERSION = '2.53'
 #: Statuses of a migration that ended without moving the instance.
 FAILED_MIGRATION_STATUSES = frozenset({'error', 'failed', 'cancelled'})
+#: Statuses of an evacuation that moved its instance and is over: done
+#: once the instance's host is set, completed once the failed host, back,
+#: has removed its copy.
+ENDED_MIGRATION = frozenset({'done', 'completed'})
 EVACUATION = 'evacuation'
 LIVE_MIGRATION = 'live-migration'
 

@@ -27,9 +27,13 @@ from zha_scheduler.agent import hostfs
 from zha_scheduler.agent import service
 from zha_scheduler.agent import sync
 from zha_scheduler.clients import auth
+from zha_scheduler.cmd import common
+from zha_scheduler.cmd import logs
 from zha_scheduler.conf import agent as agent_conf
+from zha_scheduler.conf import files
 
 LOG = logging.getLogger(__name__)
+PROG = 'zha-trait-agent'
 
 cli_opts = [
     cfg.StrOpt('root', default='/',
@@ -47,12 +51,17 @@ cli_opts = [
 
 
 def _build_conf(argv: Sequence[str]) -> cfg.ConfigOpts:
+    """Parse the command line and config files.
+
+    :raises common.UsageError: a mistake in either.
+    :raises SystemExit: with status 0 after --help.
+    """
     conf = cfg.ConfigOpts()
     agent_conf.register_opts(conf)
     agent_conf.register_placement_opts(conf)
     conf.register_cli_opts(cli_opts)
     logging.register_options(conf)
-    conf(list(argv), project='zha-scheduler', prog='zha-trait-agent')
+    common.parse_args(conf, argv, PROG, project='zha-scheduler')
     return conf
 
 
@@ -90,46 +99,46 @@ def _stop_on_signals(stop: threading.Event) -> None:
 
 
 def _check_values(conf: cfg.ConfigOpts) -> None:
-    """Read every [zha_agent] option now: oslo.config checks values on read.
+    """Check what the agent will use before it probes or writes anything.
 
-    :raises cfg.Error: naming the option with an invalid value.
+    :raises common.UsageError: an invalid [zha_agent] value (oslo.config
+        checks a value when it is read), or a --root that is not a
+        directory.
     """
-    for opt in agent_conf.agent_opts:
-        getattr(conf.zha_agent, opt.dest)
+    common.read_options(conf, 'zha_agent', agent_conf.agent_opts)
+    common.existing_dir(conf.root, '--root')
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         conf = _build_conf(sys.argv[1:] if argv is None else argv)
         _check_values(conf)
-    except cfg.Error as exc:
-        print('zha-trait-agent: error: %s' % exc, file=sys.stderr)
-        return 2
-    except SystemExit as exc:
-        # oslo.config exits 1 on an invalid command-line value (after
-        # printing why); 1 means "could not publish" here, 2 a usage error.
-        return 0 if exc.code in (0, None) else 2
-    logging.setup(conf, 'zha-trait-agent')
+        logs.setup_logging(conf, PROG)
+    except common.UsageError as exc:
+        return common.fail(PROG, exc, label='error')
+    except SystemExit:  # after --help
+        return common.EXIT_OK
     agent = service.TraitAgent(conf, hostfs.HostFS(conf.root))
     try:
         if conf.once or conf.dry_run:
             _print(agent.run_once(dry_run=conf.dry_run), conf.format)
-            return 0
+            return common.EXIT_OK
         stop = threading.Event()
         _stop_on_signals(stop)
         LOG.info('zha-trait-agent started: probing %(root)s every '
                  '%(interval)d seconds.',
                  {'root': conf.root, 'interval': conf.zha_agent.interval})
         agent.run_forever(stop)
-        return 0
+        return common.EXIT_OK
     except auth.CredentialsError as exc:
-        print('zha-trait-agent: configuration error: %s' % exc,
-              file=sys.stderr)
-        return 2
+        return common.fail(PROG, exc, label='configuration error')
+    except cfg.Error as exc:
+        # A [placement] value is read only when the first cycle needs it.
+        return common.fail(PROG, files.config_error(exc),
+                           label='configuration error')
     except (sync.SyncError, ks_exc.ClientException) as exc:
-        print('zha-trait-agent: could not publish traits: %s' % exc,
-              file=sys.stderr)
-        return 1
+        return common.fail(PROG, exc, common.EXIT_FAILED,
+                           label='could not publish traits')
 
 
 if __name__ == '__main__':

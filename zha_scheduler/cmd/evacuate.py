@@ -27,7 +27,10 @@ from typing import Any
 from oslo_config import cfg
 from oslo_log import log as logging
 
+from zha_scheduler.cmd import common
+from zha_scheduler.cmd import logs
 from zha_scheduler.conf import evacuate as evacuate_conf
+from zha_scheduler.conf import files
 from zha_scheduler.evacuate import brake
 from zha_scheduler.evacuate import factory
 from zha_scheduler.evacuate import hook
@@ -35,7 +38,9 @@ from zha_scheduler.evacuate import lock
 from zha_scheduler.evacuate import watch
 
 LOG = logging.getLogger(__name__)
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_REFUSED = 0, 1, 2, 3
+PROG = 'zha-evacuate'
+EXIT_OK, EXIT_FAILED = common.EXIT_OK, common.EXIT_FAILED
+EXIT_USAGE, EXIT_REFUSED = common.EXIT_USAGE, common.EXIT_REFUSED
 
 cli_opts = [
     cfg.StrOpt('host', positional=True,
@@ -50,16 +55,21 @@ cli_opts = [
 
 
 def _build_conf(argv: Sequence[str]) -> cfg.ConfigOpts:
+    """Parse the command line and config files, and read [zha_evacuate].
+
+    :raises common.UsageError: a mistake in either, or an invalid value.
+    :raises SystemExit: with status 0 after --help.
+    """
     conf = cfg.ConfigOpts()
     evacuate_conf.register_opts(conf)
     evacuate_conf.register_nova_opts(conf)
     conf.register_cli_opts(cli_opts)
     logging.register_options(conf)
-    conf(list(argv), project='zha-scheduler', prog='zha-evacuate')
+    common.parse_args(conf, argv, PROG, project='zha-scheduler')
     if not conf.host:
-        raise cfg.RequiredOptError('host')
-    for opt in evacuate_conf.evacuate_opts:
-        getattr(conf.zha_evacuate, opt.dest)
+        raise common.UsageError('the host is empty: give the failed compute '
+                                'host, or "watch"; see zha-evacuate --help')
+    common.read_options(conf, 'zha_evacuate', evacuate_conf.evacuate_opts)
     return conf
 
 
@@ -85,15 +95,16 @@ def run(conf: cfg.ConfigOpts, evacuation: hook.Hook) -> int:
     try:
         rep = evacuation.run(conf.host, dry_run=conf.dry_run)
     except lock.LockBusy as exc:
-        print('zha-evacuate: %s; nothing done.' % exc, file=sys.stderr)
-        return EXIT_REFUSED
+        return common.fail(PROG, '%s; nothing done.' % exc, EXIT_REFUSED)
     except (brake.BrakeEngaged, hook.HookRefused) as exc:
-        print('zha-evacuate: refused: %s' % exc, file=sys.stderr)
-        return EXIT_REFUSED
+        return common.fail(PROG, exc, EXIT_REFUSED, label='refused')
+    except cfg.Error as exc:
+        # A value oslo.config checks only when the run reads it.
+        return common.fail(PROG, files.config_error(exc), EXIT_USAGE,
+                           label='configuration error')
     except Exception as exc:  # fencing, Nova or Placement errors
         LOG.debug('Evacuation failed', exc_info=True)
-        print('zha-evacuate: failed: %s' % exc, file=sys.stderr)
-        return EXIT_FAILED
+        return common.fail(PROG, exc, EXIT_FAILED, label='failed')
     print(rep.to_json() if conf.format == 'json' else rep.to_table())
     return EXIT_FAILED if rep.failed else EXIT_OK
 
@@ -102,17 +113,18 @@ def main(argv: Sequence[str] | None = None, conn: Any = None,
          fencer: Any = None) -> int:
     try:
         conf = _build_conf(sys.argv[1:] if argv is None else argv)
-    except cfg.Error as exc:
-        print('zha-evacuate: error: %s' % exc, file=sys.stderr)
-        return EXIT_USAGE
-    except SystemExit as exc:
-        return EXIT_OK if exc.code in (0, None) else EXIT_USAGE
-    logging.setup(conf, 'zha-evacuate')
+        logs.setup_logging(conf, PROG)
+    except common.UsageError as exc:
+        return common.fail(PROG, exc, label='error')
+    except SystemExit:  # after --help
+        return EXIT_OK
     try:
         evacuation = factory.hook_from_conf(conf, conn=conn, fencer=fencer)
-    except (factory.ConfigError, ValueError, OSError, cfg.Error) as exc:
-        print('zha-evacuate: configuration error: %s' % exc, file=sys.stderr)
-        return EXIT_USAGE
+    except (factory.ConfigError, ValueError, OSError) as exc:
+        return common.fail(PROG, exc, label='configuration error')
+    except cfg.Error as exc:
+        return common.fail(PROG, files.config_error(exc),
+                           label='configuration error')
     return run(conf, evacuation)
 
 

@@ -12,17 +12,19 @@
 
 """``zha-scheduler``: operator tool of zha-scheduler."""
 
-import argparse
 from collections.abc import Sequence
 import importlib
 import sys
+
+from zha_scheduler.cmd import common
 
 # Subcommand modules under zha_scheduler.cmd.commands, in --help order.
 COMMANDS = ('demo', 'check', 'snapshot', 'explain', 'audit', 'capacity')
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+def _parser() -> common.ArgumentParser:
+    # Subparsers are made of the same class: their usage errors are one line.
+    parser = common.ArgumentParser(
         prog='zha-scheduler',
         description='High-availability placement for KVM guests on IBM Z.')
     commands = parser.add_subparsers(dest='command', metavar='COMMAND')
@@ -34,8 +36,16 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
-    return args.func(args)
+    try:
+        args = _parser().parse_args(argv)
+    except SystemExit as exc:  # after --help, or a usage error's line
+        return exc.code if isinstance(exc.code, int) else common.EXIT_USAGE
+    try:
+        status: int = args.func(args)
+    except common.UsageError as exc:
+        # Each subcommand reports its own; this is the net under them.
+        return common.fail('zha-scheduler ' + args.command, exc)
+    return status
 
 
 if __name__ == '__main__':

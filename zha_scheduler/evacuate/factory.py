@@ -23,10 +23,13 @@ from zha_scheduler.clients import nova_client
 from zha_scheduler.clients import topology_files
 from zha_scheduler.conf import evacuate as evacuate_conf
 from zha_scheduler.evacuate import hook
+from zha_scheduler.evacuate import lock
+from zha_scheduler.evacuate import state_files
 from zha_scheduler import placement
 from zha_scheduler import topology
 
 LOG = logging.getLogger(__name__)
+GROUP = 'zha_evacuate'
 
 
 class ConfigError(Exception):
@@ -56,6 +59,27 @@ def profiles_reader(client: nova_client.NovaClient
     return read
 
 
+def check_paths(conf: cfg.ConfigOpts) -> None:
+    """Check coordination_url and state_dir without taking any lock.
+
+    A watcher started with either wrong would fail at every poll; the
+    command fails at once instead, with what to fix.
+
+    :raises ConfigError: an unknown or unloadable tooz driver, a lock or
+        state directory that is a file or not writable.
+    """
+    group = conf.zha_evacuate
+    try:
+        lock.check_url(group.coordination_url)
+    except lock.LockError as exc:
+        raise ConfigError('[%s] coordination_url = %s: %s' % (
+            GROUP, lock.redact(group.coordination_url), exc)) from None
+    problem = state_files.dir_problem(group.state_dir)
+    if problem:
+        raise ConfigError('[%s] state_dir: %s; set it to a directory '
+                          'zha-evacuate can write' % (GROUP, problem))
+
+
 def hook_from_conf(conf: cfg.ConfigOpts, conn: Any = None,
                    fencer: Any = None,
                    session_factory: Any = None) -> hook.Hook:
@@ -65,10 +89,12 @@ def hook_from_conf(conf: cfg.ConfigOpts, conn: Any = None,
     whose service Nova reports down. ``session_factory`` opens the HMC
     session of ``fencing = hmc`` (tests pass a faked HMC's).
 
-    :raises ConfigError: [nova] cannot authenticate, the partners file is
-        bad or ``fencing = hmc`` is misconfigured.
+    :raises ConfigError: [nova] cannot authenticate or has bad adapter
+        options, the partners file is bad, ``fencing = hmc`` is
+        misconfigured, or as check_paths.
     """
     group = conf.zha_evacuate
+    check_paths(conf)
     if fencer is None and group.fencing != 'none':
         # Imported late: zhmcclient is needed only when fencing is on.
         from zha_scheduler.evacuate import fencing

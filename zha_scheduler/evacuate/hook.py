@@ -26,6 +26,7 @@ from zha_scheduler.evacuate import lock
 from zha_scheduler.evacuate import plan
 from zha_scheduler.evacuate import progress
 from zha_scheduler.evacuate import report
+from zha_scheduler.evacuate import state_files
 from zha_scheduler import model
 from zha_scheduler import topology
 
@@ -62,11 +63,24 @@ class Hook:
     def run(self, host: str, dry_run: bool = False) -> report.Report:
         """Evacuate a host (or only plan it).
 
+        Everything that can fail is read and checked before the fencer is
+        called: the lock, the services and the brake, the state file, the
+        instances and the plan. Fencing is the last step before the first
+        change (forcing the service down).
+
         :raises lock.LockBusy: another run holds the host.
+        :raises lock.LockError: the coordination backend is unusable.
         :raises brake.BrakeEngaged: too many computes are down.
         :raises HookRefused: the host is up and not fenced, or unknown.
+        :raises progress.StateError: the state file cannot be read or
+            written; nothing was fenced or changed.
         :raises fencing.FencingError: fencing failed; nothing was evacuated.
         """
+        try:
+            state_files.host_key(host)
+        except ValueError:
+            raise HookRefused('no host named: name the failed compute host '
+                              "as Nova's service list shows it") from None
         if dry_run:
             return self._run(host, dry_run=True)
         with lock.host_lock(self.coordination_url, host):
@@ -81,27 +95,38 @@ class Hook:
         if service is None:
             raise HookRefused('no nova-compute service on host %s' % host)
         brake.check(services, self.max_down_fraction)
-        if not dry_run and self.fencer is not None:
-            LOG.info('Fencing %s before any evacuation.', host)
-            rep.fenced = self.fencer.fence(host)
-        if service.up and rep.fenced is None and not (dry_run and self.fencer):
-            raise HookRefused(
-                'the nova-compute service of %s is up and the host was not '
-                'fenced: refusing to evacuate a host that may still run its '
-                'guests' % host)
-        store = progress.ProgressStore(self.state_dir, host)
-        if not dry_run:
-            store.start_run(run_id)
-            self.nova.set_service(service, progress.in_progress_reason(run_id))
-            LOG.info('Run %s: %s forced down and disabled.', run_id, host)
-        planned, targets = self._plan(host, services, store, rep)
+        if service.up and self.fencer is None:
+            raise self._alive(host)
+        store = progress.ProgressStore(self.state_dir, host,
+                                       repair=not dry_run)
+        planned, targets, skipped = self._plan(host, services, store)
         rep.plan = planned.to_dict()
+        if not dry_run:
+            # Proves the state can be written before anything changes.
+            store.start_run(run_id)
+            if self.fencer is not None:
+                LOG.info('Fencing %s before any evacuation.', host)
+                rep.fenced = self.fencer.fence(host)
+        if service.up and rep.fenced is None and not (dry_run and self.fencer):
+            raise self._alive(host)
         if dry_run:
+            rep.instances.extend(skipped)
             for inst in planned.instances:
                 rep.instances.append(report.InstanceResult(
                     inst.uuid, inst.name, host, targets[inst.uuid],
                     inst.status, 'planned'))
         else:
+            self.nova.set_service(service, progress.in_progress_reason(run_id))
+            LOG.info('Run %s: %s forced down and disabled.', run_id, host)
+            # Listed before fencing; a host that was up may have received an
+            # instance since. Forced down, it receives none now.
+            if ({i.uuid for i in self.nova.instances(host)} !=
+                    {i.uuid for i in planned.instances}):
+                LOG.info('The instances on %s changed since they were '
+                         'listed: planning again.', host)
+                planned, targets, skipped = self._plan(host, services, store)
+                rep.plan = planned.to_dict()
+            rep.instances.extend(skipped)
             self._evacuate_all(host, planned.instances, targets, store, rep)
             self.nova.set_service(
                 service, progress.done_reason(run_id, len(rep.failed)))
@@ -110,9 +135,18 @@ class Hook:
                  host, len(rep.instances), len(rep.failed), rep.seconds)
         return rep
 
+    @staticmethod
+    def _alive(host: str) -> HookRefused:
+        return HookRefused(
+            'the nova-compute service of %s is up and the host was not '
+            'fenced: refusing to evacuate a host that may still run its '
+            'guests' % host)
+
     def _plan(self, host: str, services: list[nova_client.Service],
-              store: progress.ProgressStore, rep: report.Report
-              ) -> tuple[plan.Plan, dict[str, str | None]]:
+              store: progress.ProgressStore
+              ) -> tuple[plan.Plan, dict[str, str | None],
+                         list[report.InstanceResult]]:
+        """The plan, each instance's target and the rows of those done."""
         todo = self.nova.instances(host)
         for inst in todo:
             # Done is recorded only once the instance is seen elsewhere: one
@@ -124,10 +158,11 @@ class Hook:
                          {'name': inst.name, 'id': inst.uuid, 'host': host,
                           'run': earlier})
         listed = {inst.uuid for inst in todo}
+        skipped = []
         for instance_id, entry in store.data['instances'].items():
             if (entry.get('state') == progress.DONE and
                     instance_id not in listed):
-                rep.instances.append(report.InstanceResult(
+                skipped.append(report.InstanceResult(
                     instance_id, entry.get('name', ''), host,
                     entry.get('target'), outcome='skipped',
                     reason='evacuated by run %s' % entry.get('run_id')))
@@ -142,7 +177,8 @@ class Hook:
             LOG.warning('Not everything fits on %s (missing %s): the rest '
                         "goes where Nova's scheduler finds room.", target,
                         missing)
-        return plan.Plan(host, target, why, ordered, missing), targets
+        return (plan.Plan(host, target, why, ordered, missing), targets,
+                skipped)
 
     def _room(self, target: str) -> model.Room | None:
         """What the target can take; None (assume it fits) if unknown."""
@@ -154,6 +190,21 @@ class Hook:
 
     def _evacuations(self, instance_id: str) -> list[nova_client.Migration]:
         return self.nova.migrations(instance_id, nova_client.EVACUATION)
+
+    def _in_flight(self, host: str,
+                   instance_id: str) -> tuple[str, str] | None:
+        """The newest evacuation of an instance from host, if not ended.
+
+        :returns: its migration id and status, or None.
+        """
+        evacuations = self._evacuations(instance_id)
+        if not evacuations:
+            return None
+        newest = evacuations[-1]
+        if (newest.failed or newest.status in nova_client.ENDED_MIGRATION or
+                newest.source not in (None, host)):
+            return None
+        return newest.id, newest.status
 
     def _evacuate_all(self, host: str, instances: list[model.Instance],
                       targets: Mapping[str, str | None],
@@ -173,7 +224,18 @@ class Hook:
                                        inst.status)
         started = time.monotonic()
         try:
+            moving = None
             if inst.task_state is None:
+                # Nova clears the task state, then moves the host, then
+                # marks the migration done: an instance another run
+                # evacuated can list here without a task state. Read the
+                # migration, then the instance: once the migration is
+                # over, the instance shows its new host.
+                moving = self._in_flight(host, inst.uuid)
+                if moving is None:
+                    inst = self.nova.get(inst.uuid)
+            if inst.task_state is None and moving is None and (
+                    inst.host == host):
                 if inst.status not in EVACUABLE:
                     raise nova_client.NovaError(
                         'cannot evacuate an instance in status %s'
@@ -197,8 +259,14 @@ class Hook:
                     final = self._request_and_wait(host, inst, None, store,
                                                    run_id)
             else:
+                if inst.task_state:
+                    under_way = inst.task_state
+                elif moving:
+                    under_way = 'evacuated (migration %s is %s)' % moving
+                else:
+                    under_way = 'on %s' % inst.host
                 LOG.info('%s is already %s: waiting for it, not evacuating '
-                         'it again.', inst.uuid, inst.task_state)
+                         'it again.', inst.uuid, under_way)
                 failed_before = {m.id for m in self._evacuations(inst.uuid)
                                  if m.failed}
                 final = self._wait(host, inst.uuid, failed_before)

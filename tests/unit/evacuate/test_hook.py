@@ -10,12 +10,16 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
+import os
+
 import fixtures
 from oslotest import base
 
 from tests.unit.evacuate import fakes
+from zha_scheduler.clients import nova_client
 from zha_scheduler.evacuate import hook as hook_mod
 from zha_scheduler.evacuate import progress
+from zha_scheduler.evacuate import state_files
 
 
 class FencingError(Exception):
@@ -24,12 +28,15 @@ class FencingError(Exception):
 
 class FakeFencer:
 
-    def __init__(self, nova_, result=None, error=None):
+    def __init__(self, nova_, result=None, error=None, on_fence=None):
         self.nova, self.result, self.error = nova_, result, error
         self.fenced_before: list[int] = []
+        self.on_fence = on_fence
 
     def fence(self, host):
         self.fenced_before.append(len(self.nova.evacuated))
+        if self.on_fence:
+            self.on_fence()
         if self.error:
             raise self.error
         return self.result
@@ -101,12 +108,45 @@ class HookTest(base.BaseTestCase):
         self.nova.servers['a'].task_state = 'rebuilding'
 
         def finish(instance_id):
+            # Nova finishes the rebuild under way, and only that one.
             inst = self.nova.servers[instance_id]
-            inst.host, inst.task_state = 'sb', None
+            if inst.task_state == 'rebuilding':
+                inst.host, inst.task_state = 'sb', None
             return inst
         self.nova.get = finish
         self.hook().run('lpar1')
         self.assertEqual([('b', 'sb')], self.nova.evacuated)
+
+    def test_an_evacuation_ending_in_nova_is_not_requested_again(self):
+        # Nova cleared the task state but has not moved the host yet: the
+        # migration of the earlier run says the evacuation is not over.
+        self.nova.evacuations = {'a': {'m-old': 'done', 'm1': 'pre-migrating'},
+                                 'b': {'m2': 'done'}}
+
+        def get(instance_id):
+            inst = self.nova.servers[instance_id]
+            if instance_id == 'a':  # Nova finishes a's evacuation
+                inst.host = 'sb'
+            return inst
+        self.nova.get = get
+        rep = self.hook(max_parallel=1).run('lpar1')
+        # b's only evacuation is over: it is back (failback), and goes again.
+        self.assertEqual([('b', 'sb')], self.nova.evacuated)
+        self.assertEqual({'a': 'evacuated', 'b': 'evacuated'},
+                         {r.id: r.outcome for r in rep.instances})
+
+    def test_an_evacuation_that_ended_since_the_listing_is_not_requested(self):
+        # a was listed in the window (no task state, still on lpar1); by
+        # the time the hook looks at it, Nova has moved it and marked the
+        # migration done.
+        self.nova.servers['a'].host = 'sb'
+        self.nova.evacuations = {'a': {'m1': 'done'}}
+        self.nova.instances = lambda host=None: [
+            fakes.instance('a'), fakes.instance('b')]
+        rep = self.hook(max_parallel=1).run('lpar1')
+        self.assertEqual([('b', 'sb')], self.nova.evacuated)
+        self.assertEqual({'a': ('evacuated', 'sb'), 'b': ('evacuated', 'sb')},
+                         {r.id: (r.outcome, r.target) for r in rep.instances})
 
     def test_refused_target_falls_back_to_the_scheduler(self):
         self.nova.refuse = {'sb'}
@@ -146,8 +186,13 @@ class HookTest(base.BaseTestCase):
         self.assertIn('migration m-0', rep.instances[0].reason)
 
     def test_timeout_is_reported(self):
-        self.nova.get = lambda i: fakes.instance(i, host='lpar1').__class__(
-            **{**vars(fakes.instance(i)), 'task_state': 'rebuilding'})
+        def get(instance_id):
+            # Rebuilding on lpar1 for ever, once evacuated.
+            inst = fakes.instance(instance_id, host='lpar1')
+            if any(i == instance_id for i, _ in self.nova.evacuated):
+                inst.task_state = 'rebuilding'
+            return inst
+        self.nova.get = get
         rep = self.hook(instance_timeout=0.05).run('lpar1')
         self.assertEqual(2, len(rep.failed))
         # Still rebuilding somewhere: never asked again.
@@ -160,3 +205,111 @@ class HookTest(base.BaseTestCase):
         self.assertEqual(([], []), (self.nova.evacuated, self.nova.reasons))
         self.assertEqual({'planned'}, {r.outcome for r in rep.instances})
         self.assertEqual('sb', rep.plan['target'])
+
+
+class BeforeFencingTest(base.BaseTestCase):
+    """What can fail is read and checked before the host is fenced."""
+
+    def setUp(self):
+        super().setUp()
+        self.tmp = self.useFixture(fixtures.TempDir()).path
+        self.state_dir = os.path.join(self.tmp, 'state')
+        self.state_file = os.path.join(self.state_dir, 'lpar1.json')
+        os.mkdir(self.state_dir)
+        self.nova = fakes.FakeNova(
+            [fakes.service('lpar1'), fakes.service('lpar2'),
+             fakes.service('sb')],
+            [fakes.instance('a'), fakes.instance('b')])
+        self.fencer = FakeFencer(self.nova, result={'action': 'deactivate'},
+                                 on_fence=self.at_fencing)
+        self.seen_at_fencing = []
+        self.log = self.useFixture(fixtures.FakeLogger(
+            name='zha_scheduler.evacuate', format='%(levelname)s %(message)s'))
+
+    def at_fencing(self):
+        self.seen_at_fencing.append(sorted(os.listdir(self.state_dir)))
+
+    def hook(self, state_dir=None):
+        return hook_mod.Hook(self.nova, self.fencer,
+                             coordination_url='file://%s/locks' % self.tmp,
+                             state_dir=state_dir or self.state_dir,
+                             partners={'lpar1': 'sb'}, poll_interval=0.01)
+
+    def assert_untouched(self):
+        self.assertEqual([], self.fencer.fenced_before)
+        self.assertEqual(([], []), (self.nova.evacuated, self.nova.reasons))
+
+    def test_corrupt_state_is_moved_aside_before_fencing_and_run_goes_on(self):
+        with open(self.state_file, 'wb') as f:
+            f.write(b'{"instances": {"a": {"state": "do')
+        rep = self.hook().run('lpar1')
+        (aside,) = [n for n in os.listdir(self.state_dir) if n != 'lpar1.json']
+        self.assertTrue(aside.startswith('lpar1.json.corrupt-'))
+        # At fencing the corrupt file was aside and the new one written.
+        self.assertEqual([sorted(['lpar1.json', aside])],
+                         self.seen_at_fencing)
+        self.assertEqual({'a': 'evacuated', 'b': 'evacuated'},
+                         {r.id: r.outcome for r in rep.instances})
+        self.assertEqual([('a', 'sb'), ('b', 'sb')],
+                         sorted(self.nova.evacuated))
+        self.assertIn('State file %s is unusable' % self.state_file,
+                      self.log.output)
+        store = progress.ProgressStore(self.state_dir, 'lpar1')
+        self.assertTrue(store.done('a') and store.done('b'))
+
+    def test_unreadable_state_stops_the_run_before_fencing(self):
+        os.mkdir(self.state_file)
+        exc = self.assertRaises(progress.StateError, self.hook().run, 'lpar1')
+        self.assertIn(self.state_file, str(exc))
+        self.assert_untouched()
+
+    def test_unwritable_state_dir_stops_the_run_before_fencing(self):
+        blocked = os.path.join(self.tmp, 'a-file')
+        with open(blocked, 'w'):
+            pass
+        self.assertRaises(progress.StateError,
+                          self.hook(os.path.join(blocked, 'state')).run,
+                          'lpar1')
+        self.assert_untouched()
+
+    def test_failing_instance_list_stops_the_run_before_fencing(self):
+        def fail(host=None):
+            raise nova_client.NovaError('Nova said 503')
+        self.nova.instances = fail
+        self.assertRaises(nova_client.NovaError, self.hook().run, 'lpar1')
+        self.assert_untouched()
+
+    def test_an_instance_arriving_while_fencing_is_evacuated_too(self):
+        def arrives():
+            self.nova.servers['c'] = fakes.instance('c')
+        self.fencer.on_fence = arrives
+        rep = self.hook().run('lpar1')
+        self.assertEqual({'a', 'b', 'c'}, {r.id for r in rep.instances})
+        self.assertEqual({'a', 'b', 'c'},
+                         {i['id'] for i in rep.plan['order']})
+        self.assertEqual([], rep.failed)
+
+    def test_empty_host_name_is_refused(self):
+        self.assertRaises(hook_mod.HookRefused, self.hook().run, '')
+        self.assert_untouched()
+
+    def test_host_names_stay_in_state_dir(self):
+        host = '../../etc/passwd'
+        self.nova._services[host] = fakes.service(host, up=False)
+        self.nova.servers['x'] = fakes.instance('x', host=host)
+        rep = self.hook().run(host)
+        self.assertEqual([('x', None)], self.nova.evacuated)
+        self.assertEqual(1, len(rep.instances))
+        self.assertEqual([state_files.host_key(host) + '.json'],
+                         os.listdir(self.state_dir))
+        self.assertEqual(['locks', 'state'], sorted(os.listdir(self.tmp)))
+        escaped = os.path.join(self.state_dir, host + '.json')
+        self.assertFalse(os.path.exists(escaped), escaped)
+
+    def test_dry_run_leaves_a_corrupt_state_file_in_place(self):
+        with open(self.state_file, 'wb') as f:
+            f.write(b'\xff')
+        rep = self.hook().run('lpar1', dry_run=True)
+        self.assertEqual(['lpar1.json'], os.listdir(self.state_dir))
+        self.assertEqual({'planned'}, {r.outcome for r in rep.instances})
+        self.assert_untouched()

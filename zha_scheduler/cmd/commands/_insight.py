@@ -20,15 +20,17 @@ saved snapshot instead and need no credentials.
 
 import argparse
 import os
-import sys
 from typing import Any
 
+from zha_scheduler.cmd import common
+from zha_scheduler.cmd import logs
+from zha_scheduler.conf import files as conf_files
+
 DEFAULT_NOVA_CONF = '/etc/nova/nova.conf'
-EXIT_OK, EXIT_FOUND, EXIT_USAGE = 0, 1, 2
-
-
-class UsageError(Exception):
-    """A user mistake: bad configuration, a missing file, an unknown name."""
+EXIT_OK, EXIT_FOUND, EXIT_USAGE = (common.EXIT_OK, common.EXIT_FAILED,
+                                   common.EXIT_USAGE)
+#: A user mistake: bad configuration, a missing file, an unknown name.
+UsageError = common.UsageError
 
 
 def add_source_arguments(parser: argparse.ArgumentParser,
@@ -67,15 +69,18 @@ def load_conf(args: argparse.Namespace) -> Any:
     try:
         conf([], project='nova', default_config_files=files,
              default_config_dirs=[])
-        # Read the options now: a bad value raises here, not in the middle.
-        for group in ('filter_scheduler', 'zha_scheduler', 'zha_evacuate'):
+    except conf_files.CONFIG_ERRORS as exc:
+        raise UsageError(str(conf_files.config_error(exc, files))) from None
+    # Read the options now: a bad value raises here, not in the middle.
+    for group in ('filter_scheduler', 'zha_scheduler', 'zha_evacuate'):
+        try:
             [conf[group][name] for name in conf[group]]
-    except cfg.ConfigFilesNotFoundError as exc:
-        raise UsageError('cannot read %s'
-                         % ', '.join(exc.config_files)) from None
-    except (cfg.Error, ValueError) as exc:
-        raise UsageError('invalid configuration in %s: %s' % (
-            ', '.join(files) or 'defaults', exc)) from None
+        except cfg.ConfigSourceValueError as exc:
+            raise UsageError(conf_files.value_error_text(exc, group)) from None
+        except (cfg.Error, ValueError) as exc:
+            raise UsageError('invalid configuration in %s: %s' % (
+                ', '.join(files) or 'defaults',
+                conf_files.one_line(exc))) from None
     return conf
 
 
@@ -106,10 +111,21 @@ def read_snapshot(args: argparse.Namespace, conf: Any,
             return snapshot.load(args.snapshot)
         except snapshot.SnapshotError as exc:
             raise UsageError(str(exc)) from None
+    from keystoneauth1 import exceptions as ks_exc
+    from openstack import exceptions as sdk_exc
+
     try:
         return collect.collect(conn if conn is not None else connection(conf))
     except collect.CollectError as exc:
         raise UsageError(str(exc)) from None
+    except (ks_exc.ClientException, sdk_exc.SDKException) as exc:
+        # keystoneauth authenticates on the first request: credentials that
+        # load but cannot authenticate, or an unreachable auth_url or
+        # endpoint, fail here.
+        raise UsageError(
+            'cannot read the cloud with the [nova] credentials: %s; check '
+            'auth_url, endpoint and credentials in [nova], or use '
+            '--snapshot FILE' % conf_files.one_line(exc).rstrip('.')) from None
 
 
 def key_values(pairs: list[str] | None, what: str) -> dict[str, Any]:
@@ -130,20 +146,14 @@ def key_values(pairs: list[str] | None, what: str) -> dict[str, Any]:
 
 
 def fail(prog: str, error: Exception | str) -> int:
-    print('zha-scheduler %s: %s' % (prog, error), file=sys.stderr)
-    return EXIT_USAGE
+    """Print the mistake as one line on stderr; return EXIT_USAGE."""
+    return common.fail('zha-scheduler ' + prog, error)
 
 
 def quiet_logs() -> None:
-    """Keep Nova's chatter off the terminal; our warnings still show."""
-    import logging
-    import warnings
+    """Send logs to stderr, from WARNING up.
 
-    # Deprecation notices of Nova's libraries are not the operator's to act on.
-    for category in (DeprecationWarning, FutureWarning):
-        warnings.simplefilter('ignore', category)
-    warnings.filterwarnings('ignore', message=r'\s*Eventlet is deprecated')
-    logging.basicConfig(format='%(levelname)s %(name)s: %(message)s')
-    # explain turns on DEBUG on Nova's loggers to read the filters' reasons.
-    for handler in logging.getLogger().handlers:
-        handler.setLevel(logging.WARNING)
+    explain turns on DEBUG on Nova's loggers to read the filters' reasons,
+    which are not for the terminal.
+    """
+    logs.log_to_stderr()

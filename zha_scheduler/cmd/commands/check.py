@@ -14,11 +14,12 @@
 
 import argparse
 import logging
-import sys
 from typing import Any
-import warnings
 
-EXIT_USAGE = 2
+from zha_scheduler.cmd import common
+from zha_scheduler.cmd import logs
+
+EXIT_USAGE = common.EXIT_USAGE
 
 
 def add_parser(commands: Any) -> None:
@@ -54,12 +55,9 @@ def add_parser(commands: Any) -> None:
 
 
 def _quiet() -> None:
-    # The findings say everything; library log lines and eventlet's
-    # deprecation notice (imported with Nova) would only clutter stderr.
-    logging.getLogger().addHandler(logging.NullHandler())
-    logging.getLogger().setLevel(logging.CRITICAL)
-    warnings.filterwarnings('ignore', message=r'\s*Eventlet is deprecated')
-    warnings.filterwarnings('ignore', category=DeprecationWarning)
+    # The findings say everything; the warnings of the libraries loading
+    # Nova's filters would only clutter stderr. Errors still go there.
+    logs.log_to_stderr(logging.ERROR)
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -74,7 +72,6 @@ def _check(args: argparse.Namespace) -> int:
     try:
         report = runner.run(options)
     except runner.ConfigFileError as exc:
-        print('zha-scheduler check: error: %s' % exc, file=sys.stderr)
-        return EXIT_USAGE
+        return common.fail('zha-scheduler check', exc, label='error')
     print(report.to_json() if args.format == 'json' else report.to_text())
     return report.exit_status

@@ -22,6 +22,8 @@ import tempfile
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from zha_scheduler.cmd import common
+
 
 def _bounded_int(low: int, high: int) -> Callable[[str], int]:
     def parse(text: str) -> int:
@@ -78,9 +80,16 @@ def _output_to(path: str) -> Iterator[None]:
 
 
 def _demo(args: argparse.Namespace) -> int:
+    if args.log_file is not None:
+        try:
+            common.writable_file(args.log_file, '--log-file')
+        except common.UsageError as exc:
+            # Before any service starts or anything is logged.
+            return common.fail('zha-scheduler demo', exc, label='error')
     log_file = args.log_file or tempfile.mkstemp(
         prefix='zha-scheduler-demo-', suffix='.log')[1]
-    # Nova's services log plenty; keep the terminal for the result.
+    # Nova's services log plenty; keep the terminal for the result: every
+    # log line goes to the log file, never to stdout.
     logging.basicConfig(filename=log_file, level=logging.INFO, force=True)
     with _output_to(log_file):
         from zha_scheduler.sim import demo

@@ -13,6 +13,8 @@
 """``zha-scheduler snapshot``: save the cloud's hosts, instances and groups."""
 
 import argparse
+import json
+import os
 from typing import Any
 
 from zha_scheduler.cmd.commands import _insight
@@ -24,7 +26,9 @@ def add_parser(commands: Any) -> None:
         'a JSON file for explain, audit and capacity',
         description='Reads the live cloud through the Nova and Placement APIs '
         '(admin credentials in [nova]) or, with --synthetic, builds a large '
-        'simulated IBM Z cloud, and writes it to --output.')
+        'simulated IBM Z cloud, and writes it to --output. Exit status: 0 '
+        'saved, 2 usage, configuration or connection error, or a file that '
+        'cannot be written.')
     _insight.add_source_arguments(parser, snapshot=False)
     parser.add_argument('--output', '-o', required=True, metavar='FILE')
     parser.add_argument('--synthetic', action='store_true',
@@ -37,18 +41,37 @@ def add_parser(commands: Any) -> None:
     parser.set_defaults(func=run)
 
 
+def _check_output(path: str) -> None:
+    # Before a long build or read, not after it.
+    if not path:
+        raise _insight.UsageError('--output is empty; give a file path')
+    parent = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path) or not os.path.isdir(parent):
+        raise _insight.UsageError(
+            'cannot write %s: %s; give a file in an existing directory' % (
+                path, 'it is a directory' if os.path.isdir(path) else
+                'no directory %s' % parent))
+
+
 def run(args: argparse.Namespace, conn: Any = None) -> int:
     from zha_scheduler.insight import snapshot
 
     _insight.quiet_logs()
     try:
+        _check_output(args.output)
         if args.synthetic:
             if args.hosts < 1 or args.instances < 0:
                 raise _insight.UsageError('--hosts must be 1 or more, '
                                           '--instances 0 or more')
             from zha_scheduler.insight import synthetic
-            snap = synthetic.synthetic(hosts=args.hosts,
-                                       instances=args.instances)
+            try:
+                snap = synthetic.synthetic(hosts=args.hosts,
+                                           instances=args.instances)
+            except ValueError as exc:
+                # The builder's reason: too few hosts for its CPCs, more
+                # instances than fit...
+                raise _insight.UsageError(
+                    'cannot build that synthetic cloud: %s' % exc) from None
         else:
             args.snapshot = None
             snap = _insight.read_snapshot(args, _insight.load_conf(args), conn)
@@ -58,7 +81,13 @@ def run(args: argparse.Namespace, conn: Any = None) -> int:
     except OSError as exc:
         return _insight.fail('snapshot', 'cannot write %s: %s'
                              % (args.output, exc.strerror))
-    print('Saved %d hosts, %d instances, %d server groups and %d flavors '
-          'to %s.' % (len(snap.hosts), len(snap.instances), len(snap.groups),
-                      len(snap.flavors), args.output))
+    counts = {'hosts': len(snap.hosts), 'instances': len(snap.instances),
+              'groups': len(snap.groups), 'flavors': len(snap.flavors)}
+    if args.format == 'json':
+        print(json.dumps(dict(counts, output=args.output), indent=2,
+                         sort_keys=True))
+    else:
+        print('Saved %(hosts)d hosts, %(instances)d instances, %(groups)d '
+              'server groups and %(flavors)d flavors to ' % counts +
+              args.output + '.')
     return _insight.EXIT_OK

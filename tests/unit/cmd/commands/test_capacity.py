@@ -122,7 +122,11 @@ class CommandTest(base.BaseTestCase):
             self.assertNotIn('Traceback', err)
 
     def test_usage_error_exits_2(self):
-        with redirect_stderr(io.StringIO()):
-            exc = self.assertRaises(SystemExit, manage.main,
-                                    ['capacity', '--format', 'xml'])
-        self.assertEqual(2, exc.code)
+        # main() returns the status after one line (issue 12): no usage
+        # text, no SystemExit.
+        status, out, err = self.main('--format', 'xml')
+        self.assertEqual((2, ''), (status, out))
+        self.assertEqual(["zha-scheduler capacity: error: argument --format: "
+                          "invalid choice: 'xml' (choose from 'table', "
+                          "'json'); see zha-scheduler capacity --help"],
+                         err.splitlines())
