@@ -24,11 +24,29 @@ from collections.abc import Mapping
 import dataclasses
 from typing import Any
 
+from oslo_log import log as logging
+
 from zha_scheduler import model
+
+LOG = logging.getLogger(__name__)
 
 REQUIRED = 'required'
 FORBIDDEN = 'forbidden'
 DISABLED_TRAIT = 'COMPUTE_STATUS_DISABLED'
+
+
+def _amount(key: str, value: Any) -> int | None:
+    """A ``resources:`` amount; None, with a WARNING, if it is not one.
+
+    Nova's scheduler skips such a value with a warning too (a flavor
+    created before the API validated extra specs can carry one).
+    """
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        LOG.warning('Ignoring extra spec %(key)s=%(value)r: the amount must '
+                    'be an integer.', {'key': key, 'value': value})
+        return None
 
 
 @dataclasses.dataclass
@@ -59,7 +77,9 @@ def query(flavor: model.Flavor,
     for source in (flavor.extra_specs, image_properties):
         for key, value in source.items():
             if key.startswith('resources:'):
-                resources[key[len('resources:'):]] = int(value)
+                amount = _amount(key, value)
+                if amount is not None:
+                    resources[key[len('resources:'):]] = amount
             elif key.startswith('trait:'):
                 trait = key[len('trait:'):]
                 if value == REQUIRED:

@@ -41,6 +41,8 @@ def collect(conn: Any) -> snapshot.Snapshot:
     compute node provider (inventories, usages, traits, aggregates).
     """
     nova = nova_client.NovaClient(conn)
+    # Outside the try: openstacksdk authenticates here first, and the
+    # commands report credentials that fail apart from a failed read.
     placement = nova.placement()
     try:
         services = {s.host: s for s in nova.services()}

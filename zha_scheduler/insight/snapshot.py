@@ -24,10 +24,11 @@ import tempfile
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from zha_scheduler.insight import snapshot_schema
 from zha_scheduler import model
 from zha_scheduler import topology
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = snapshot_schema.FORMAT_VERSION
 
 
 class SnapshotError(Exception):
@@ -92,39 +93,19 @@ class Snapshot:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> 'Snapshot':
-        if not isinstance(data, Mapping) or 'hosts' not in data:
-            raise SnapshotError('not a zha-scheduler snapshot: no "hosts"')
-        version = data.get('format_version')
-        if version != FORMAT_VERSION:
-            raise SnapshotError('snapshot format %r is not supported (this '
-                                'version reads %d)'
-                                % (version, FORMAT_VERSION))
+        """A snapshot from its JSON, every value checked by its field.
+
+        :raises SnapshotError: naming the first bad field and why, e.g.
+            ``hosts[3].traits: expected a list of trait names, got "X"``
+            (the rules are in ``snapshot_schema``).
+        """
         try:
-            return cls(hosts=[_host(h) for h in data['hosts']],
-                       instances=[_instance(i)
-                                  for i in data.get('instances', [])],
-                       groups=[model.Group(**g)
-                               for g in data.get('groups', [])],
-                       flavors=[model.Flavor(**f)
-                                for f in data.get('flavors', [])],
-                       taken_at=data.get('taken_at'),
-                       source=data.get('source', 'file'))
-        except (TypeError, KeyError, AttributeError, ValueError) as exc:
-            raise SnapshotError('malformed snapshot: %s' % exc) from None
-
-
-def _host(data: Mapping[str, Any]) -> model.Host:
-    fields = dict(data)
-    fields['inventories'] = {
-        rc: model.Inventory(**inv)
-        for rc, inv in data.get('inventories', {}).items()}
-    return model.Host(**fields)
-
-
-def _instance(data: Mapping[str, Any]) -> model.Instance:
-    fields = dict(data)
-    fields['flavor'] = model.Flavor(**data['flavor'])
-    return model.Instance(**fields)
+            contents = snapshot_schema.parse(data)
+        except snapshot_schema.FieldError as exc:
+            raise SnapshotError(str(exc)) from None
+        return cls(hosts=contents.hosts, instances=contents.instances,
+                   groups=contents.groups, flavors=contents.flavors,
+                   taken_at=contents.taken_at, source=contents.source)
 
 
 def save(snapshot: Snapshot, path: str) -> None:
@@ -148,7 +129,8 @@ def load(path: str) -> Snapshot:
     except OSError as exc:
         raise SnapshotError('cannot read %s: %s'
                             % (path, exc.strerror)) from None
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
+        # RecursionError: arrays or objects nested too deep for the parser.
         raise SnapshotError('%s is not JSON: %s' % (path, exc)) from None
     return Snapshot.from_dict(data)
 

@@ -15,7 +15,12 @@
 import collections
 import json
 import re
+from unittest import mock
 
+from hypothesis import assume
+from hypothesis import given
+from hypothesis import settings
+from hypothesis import strategies as st
 from oslotest import base
 
 from zha_scheduler.insight import snapshot
@@ -164,7 +169,8 @@ class SyntheticTest(base.BaseTestCase):
 
         counts = collections.Counter(t for h in snap.hosts for t in h.traits
                                      if t.startswith(prefix))
-        self.assertEqual({prefix + 'PROD_DB': 120, prefix + 'ERP': 50}, counts)
+        self.assertEqual({traits.consistency_group_trait('PROD-DB'): 120,
+                          traits.consistency_group_trait('ERP'): 50}, counts)
         # Only hosts with redundant storage reach a group, and the hosts are
         # otherwise those of the default.
         for host in snap.hosts:
@@ -183,3 +189,82 @@ class SyntheticTest(base.BaseTestCase):
         self.assertRaises(ValueError, synthetic.synthetic, group_size=1)
         self.assertRaisesRegex(ValueError, 'do not fit', synthetic.synthetic,
                                hosts=4, cpcs=2, instances=2000)
+
+
+class ArgumentsTest(base.BaseTestCase):
+
+    def message(self, **kwargs):
+        with self.assertRaises(ValueError) as ctx:
+            synthetic.synthetic(**kwargs)
+        return str(ctx.exception)
+
+    def test_messages_say_what_would_do(self):
+        cases = [
+            (dict(hosts=50), 'fewer than 2 hosts per CPC (a primary and a '
+             'standby) with 50 hosts on 50 CPCs: use at least 100 hosts or '
+             'at most 25 CPCs'),
+            (dict(hosts=1, cpcs=1), 'fewer than 2 hosts per CPC (a primary '
+             'and a standby) with 1 host on 1 CPC: use at least 2 hosts'),
+            (dict(hosts=0), '0 hosts is not a positive count: use at least '
+             '100 hosts (2 per CPC with 50 CPCs)'),
+            (dict(cpcs=-1), '-1 CPCs is not a positive count: use 1 CPC or '
+             'more'),
+            (dict(instances=-1), '-1 instances is not a count: use 0 '
+             'instances or more'),
+            (dict(instances=10 ** 9), '1000000000 instances are more than a '
+             'synthetic cloud holds in memory: use at most 1000000 '
+             'instances'),
+            (dict(hosts=10 ** 6, cpcs=10), '1000000 hosts are more than a '
+             'synthetic cloud holds in memory: use at most 100000 hosts'),
+            (dict(sites=-2), '-2 sites is not a count: use 0 sites (no site '
+             'traits) or more'),
+            (dict(group_size=1), 'a server group of 1 is no group: use a '
+             'group size of 2 or more'),
+            (dict(broken_fraction=1.5), 'broken fraction 1.5 is not a share: '
+             'use a number from 0 to 1'),
+            (dict(consistency_groups={'ERP': -0.1}), 'share of consistency '
+             'group ERP -0.1 is not a share: use a number from 0 to 1'),
+        ]
+        for kwargs, message in cases:
+            self.assertEqual(message, self.message(**kwargs))
+
+    def test_refused_before_anything_is_built(self):
+        with mock.patch.object(synthetic, '_Builder',
+                               autospec=True) as builder:
+            for kwargs in (dict(hosts=50), dict(instances=10 ** 9),
+                           dict(hosts=10 ** 9), dict(cpcs=0)):
+                self.assertRaises(ValueError, synthetic.synthetic, **kwargs)
+        builder.assert_not_called()
+
+    def test_too_many_for_the_hosts_refused_before_placing(self):
+        with mock.patch.object(synthetic._Builder, 'place',
+                               autospec=True) as place:
+            self.assertEqual(
+                '2000 instances do not fit on 4 hosts: their 2 primaries '
+                'hold at most 192 of the smallest flavor; use fewer '
+                'instances or more hosts',
+                self.message(hosts=4, cpcs=2, instances=2000))
+            self.assertIn('1000000 instances do not fit on 100 hosts',
+                          self.message(hosts=100, cpcs=10,
+                                       instances=10 ** 6))
+        place.assert_not_called()
+
+    def test_too_many_found_when_the_hosts_are_full(self):
+        # Below the bound of the smallest flavor, beyond what the mix fits.
+        self.assertRegex(self.message(hosts=200, cpcs=10, instances=9000),
+                         r'^9000 instances do not fit on 200 hosts: they '
+                         r'were full after \d+; use fewer instances or more '
+                         r'hosts$')
+
+    @settings(max_examples=100, deadline=None, database=None)
+    @given(hosts=st.integers(-10, 2 * synthetic.MAX_HOSTS),
+           cpcs=st.integers(-10, 10 ** 5),
+           instances=st.integers(-10, 10 ** 10))
+    def test_invalid_sizes_never_build(self, hosts, cpcs, instances):
+        assume(not (1 <= cpcs and 2 * cpcs <= hosts <= synthetic.MAX_HOSTS and
+                    0 <= instances <= synthetic.MAX_INSTANCES))
+        with mock.patch.object(synthetic, '_Builder',
+                               autospec=True) as builder:
+            self.assertRaises(ValueError, synthetic.synthetic, hosts=hosts,
+                              cpcs=cpcs, instances=instances)
+        builder.assert_not_called()

@@ -38,6 +38,9 @@ def add_parser(commands: Any) -> None:
     parser.add_argument('--instances', type=int, default=50000,
                         help='instances of the synthetic cloud '
                         '(default 50000)')
+    parser.add_argument('--cpcs', type=int, default=50,
+                        help='CPCs of the synthetic cloud, each with a '
+                        'standby LPAR: at most half of --hosts (default 50)')
     parser.set_defaults(func=run)
 
 
@@ -60,13 +63,14 @@ def run(args: argparse.Namespace, conn: Any = None) -> int:
     try:
         _check_output(args.output)
         if args.synthetic:
-            if args.hosts < 1 or args.instances < 0:
-                raise _insight.UsageError('--hosts must be 1 or more, '
-                                          '--instances 0 or more')
+            if args.hosts < 1 or args.instances < 0 or args.cpcs < 1:
+                raise _insight.UsageError('--hosts and --cpcs must be 1 or '
+                                          'more, --instances 0 or more')
             from zha_scheduler.insight import synthetic
             try:
                 snap = synthetic.synthetic(hosts=args.hosts,
-                                           instances=args.instances)
+                                           instances=args.instances,
+                                           cpcs=args.cpcs)
             except ValueError as exc:
                 # The builder's reason: too few hosts for its CPCs, more
                 # instances than fit...
