@@ -73,12 +73,24 @@ Possible values:
 * ``file:///path``: one controller (the default).
 * ``etcd3+http://host:2379`` or ``redis://host:6379``: several controllers
   running zha-evacuate or its watch mode.
+
+A URL whose driver tooz does not know, or a ``file://`` directory that cannot
+be used, is a configuration error at start (exit status 2).
 """),
     cfg.StrOpt('state_dir',
         default='/var/lib/zha-scheduler/evacuate',
         help="""
 Directory of the per-host progress files that let a re-run after a crash
 finish only what is missing.
+
+Each host's file is named after the host, encoded so that no name leaves the
+directory. A file that cannot be decoded is moved aside
+(``<file>.corrupt-<time>``) and the run starts from what Nova reports.
+
+Possible values:
+
+* A directory this user can write to, or create: anything else is a
+  configuration error at start (exit status 2).
 """),
     cfg.FloatOpt('max_down_fraction',
         default=0.5,
