@@ -81,6 +81,14 @@ class _EvacuateBase(cloud.SimulatedCloud):
             f.writelines('%s = %s\n' % kv for kv in opts.items())
         return ['--config-file', path]
 
+    def assert_each_evacuated_once_to_the_partner(self, servers):
+        self.assertEqual(sorted(s['id'] for s in servers),
+                         sorted(self.evacuations))
+        for server in servers:
+            server = self.admin_api.get_server(server['id'])
+            self.assertEqual((PARTNER, 'ACTIVE'),
+                             (self.host_of(server), server['status']))
+
     def make_hook(self, **overrides):
         args = self.config_args(**overrides) + [FAILED]
         conf = evacuate_cmd._build_conf(args)
@@ -235,12 +243,7 @@ class EvacuateTest(_EvacuateBase):
         report = self.make_hook().run(FAILED)
         self.assertEqual([], report.failed)
         # Every instance evacuated exactly once over both runs.
-        self.assertEqual(sorted(s['id'] for s in servers),
-                         sorted(self.evacuations))
-        for server in servers:
-            server = self.admin_api.get_server(server['id'])
-            self.assertEqual((PARTNER, 'ACTIVE'),
-                             (self.host_of(server), server['status']))
+        self.assert_each_evacuated_once_to_the_partner(servers)
 
     def test_the_brake_holds_when_most_hosts_are_down(self):
         self.boot_on(FAILED, 'guest')
@@ -297,12 +300,7 @@ class EvacuateTest(_EvacuateBase):
         report = self.make_hook().run(FAILED)
         self.assertEqual([], report.failed)
         # Nova's list is the truth: every guest evacuated exactly once.
-        self.assertEqual(sorted(s['id'] for s in servers),
-                         sorted(self.evacuations))
-        for server in servers:
-            server = self.admin_api.get_server(server['id'])
-            self.assertEqual((PARTNER, 'ACTIVE'),
-                             (self.host_of(server), server['status']))
+        self.assert_each_evacuated_once_to_the_partner(servers)
         (aside,) = [n for n in os.listdir(state_dir) if '.corrupt-' in n]
         self.assertTrue(aside.startswith(os.path.basename(state_file)))
         # The new state file is sound and says where the old one went.
