@@ -12,13 +12,15 @@
 
 """zha-evacuate against real Nova services in-process (fencing faked).
 
-HmcFencingTest fences on zhmcclient's faked HMC (zhmcclient.mock).
+HmcFencingTest fences on zhmcclient's faked HMC (zhmcclient.mock), and
+HmcDetectionTest runs watch mode with that HMC as first detector.
 """
 
 import contextlib
 import io
 import json
 import os
+import threading
 import time
 from unittest import mock
 
@@ -26,6 +28,7 @@ import fixtures
 import zhmcclient
 from zhmcclient import mock as zhmc_mock
 
+from tests.unit.evacuate import hmc_http
 from zha_scheduler.clients import nova_client
 from zha_scheduler.cmd import evacuate as evacuate_cmd
 from zha_scheduler.evacuate import brake
@@ -106,7 +109,9 @@ class _EvacuateBase(cloud.SimulatedCloud):
         if group:
             request['os:scheduler_hints'] = {'group': group['id']}
         self.admin_api.post_server(request)
-        deadline = time.monotonic() + 30
+        # A guard against a hang, not a timing check: on a loaded machine
+        # twenty builds took more than 30 s.
+        deadline = time.monotonic() + 180
         while True:
             found = self.admin_api.get_servers(
                 search_opts={'name': '^%s' % name})
@@ -332,7 +337,7 @@ class EvacuateTest(_EvacuateBase):
         self.assertEqual('enabled', self.service(FAILED)['status'])
 
 
-class HmcFencingTest(_EvacuateBase):
+class _HmcBase(_EvacuateBase):
     """fencing = hmc: the real HmcFencer on a faked classic-mode HMC."""
 
     def setUp(self):
@@ -375,6 +380,10 @@ class HmcFencingTest(_EvacuateBase):
 
     def lpar_status(self, host):
         return self.lpars[host].properties['status']
+
+
+class HmcFencingTest(_HmcBase):
+    """zha-evacuate HOST fences through the HMC before evacuating."""
 
     def test_fences_the_lpar_before_evacuating(self):
         (guest,) = self.boot_on(FAILED, 'guest')
@@ -450,3 +459,116 @@ class HmcFencingTest(_EvacuateBase):
         service = self.service(FAILED)
         self.assertEqual('enabled', service['status'])
         self.assertIsNone(service['disabled_reason'])
+
+
+class HmcDetectionTest(_HmcBase):
+    """Watch mode with the faked HMC as first detector, real Nova services."""
+
+    # The watcher's status reader is a real zhmcclient.Session talking HTTP
+    # to the faked HMC (tests/unit/evacuate/hmc_http.py); the fencer keeps
+    # its FakedSession on the same HMC.
+
+    def setUp(self):
+        super().setUp()
+        self.adapter = hmc_http.FakedHmcAdapter(self.session,
+                                                userid='fencer')
+        self.useFixture(hmc_http.RealSessions(self.adapter))
+        # When the HMC deactivates an LPAR, its nova-compute dies with it.
+        real = zhmcclient.Lpar.deactivate
+        self.fenced_at = []
+
+        def deactivate(lpar, *args, **kwargs):
+            result = real(lpar, *args, **kwargs)
+            self.fenced_at.append(time.monotonic())
+            host = next(h for h, faked in self.lpars.items()
+                        if faked.name == lpar.name)
+            self.computes[host].stop()
+            return result
+        self.useFixture(fixtures.MonkeyPatch('zhmcclient.Lpar.deactivate',
+                                             deactivate))
+        self.runs = []
+
+    def watcher(self, **overrides):
+        conf = evacuate_cmd._build_conf(self.hmc_args(**overrides) +
+                                        ['watch'])
+        evacuation = factory.hook_from_conf(
+            conf, conn=self.conn, session_factory=self.session_factory)
+        real = evacuation.run
+
+        def run(host, **kwargs):
+            self.runs.append((host, kwargs.get('confirmed'),
+                              time.monotonic()))
+            return real(host, **kwargs)
+        evacuation.run = run
+        return factory.watcher_from_conf(conf, evacuation)
+
+    def test_an_lpar_failed_on_the_hmc_is_evacuated_while_nova_says_up(self):
+        flavor = self._create_flavor(name='small', memory_mb=256, vcpu=1,
+                                     disk=1, ephemeral=0)
+        servers = self.boot_on(FAILED, 'guest', count=10, flavor_id=flavor)
+        ids = {s['id'] for s in servers}
+        # Default HMC poll interval; Nova's heartbeat path an hour away.
+        watcher = self.watcher(grace_period=3600, poll_interval=0.2)
+        self.assertEqual(2.0, watcher.hmc_poll_interval)
+        stop = threading.Event()
+        thread = threading.Thread(target=watcher.run_forever, args=(stop,))
+        thread.start()
+        self.addCleanup(thread.join, 60)
+        self.addCleanup(stop.set)
+        self.assertEqual('up', self.service(FAILED)['state'])
+        failed_at = time.monotonic()
+        self.lpars[FAILED].properties['status'] = 'not-operating'
+        deadline = failed_at + 300  # against a hang, not a timing check
+        while True:
+            states = {s['id']: (self.host_of(s), s['status'])
+                      for s in self.admin_api.get_servers() if s['id'] in ids}
+            if set(states.values()) == {(PARTNER, 'ACTIVE')}:
+                break
+            self.assertLess(time.monotonic(), deadline, states)
+            time.sleep(0.05)
+        active_at = time.monotonic()
+        stop.set()
+        thread.join(60)
+        self.assertFalse(thread.is_alive())
+        # Run once, as an HMC-confirmed failure, with Nova's service up: the
+        # LPAR was fenced before the service was touched or anything moved.
+        self.assertEqual([(FAILED, True)], [r[:2] for r in self.runs])
+        self.assertEqual([([], 'enabled')], self.at_fencing)
+        self.assertEqual('not-activated', self.lpar_status(FAILED))
+        self.assertEqual({'operating'}, {self.lpar_status(h.name)
+                                         for h in HOSTS if h.name != FAILED})
+        service = self.service(FAILED)
+        self.assertEqual(('disabled', True), (service['status'],
+                                              service['forced_down']))
+        self.assertTrue(service['disabled_reason'].startswith(
+            progress.REASON_PREFIX + ' done'), service['disabled_reason'])
+        self.assert_each_evacuated_once_to_the_partner(servers)
+        # One session for every poll: one logon, logged off at the end.
+        self.assertEqual(1, self.adapter.count('POST', '/api/sessions'))
+        self.assertEqual(1, self.adapter.count('DELETE'))
+        print('\nHMC DETECTION: LPAR set not-operating -> run started '
+              '%.2f s, LPAR fenced %.2f s, 10 guests ACTIVE on %s %.2f s '
+              '(hmc_poll_interval 2 s, poll_interval 0.2 s, max_parallel 5, '
+              '%d HMC GETs)' % (
+                  self.runs[0][2] - failed_at, self.fenced_at[0] - failed_at,
+                  PARTNER, active_at - failed_at,
+                  self.adapter.count('GET')))
+
+    def test_a_heartbeat_only_failure_is_still_fenced_first(self):
+        (guest,) = self.boot_on(FAILED, 'guest')
+        watcher = self.watcher(grace_period=0)
+        # The hypervisor hangs: Nova loses it, its LPAR keeps operating.
+        self.fail_host(FAILED)
+        self.computes[FAILED].stop = lambda: None  # already stopped
+        for _ in range(2):
+            self.assertEqual({}, watcher.poll_hmc())
+        self.assertEqual([FAILED], watcher.run_once())
+        self.assertEqual([(FAILED, False)], [r[:2] for r in self.runs])
+        self.assertEqual([([], 'enabled')], self.at_fencing)
+        self.assertEqual('not-activated', self.lpar_status(FAILED))
+        self.assert_each_evacuated_once_to_the_partner([guest])
+        # Fenced now, and done: the HMC's "not-activated" starts nothing.
+        watcher.poll_hmc()
+        watcher.poll_hmc()
+        self.assertEqual([], watcher.run_once())
+        self.assertEqual(1, len(self.runs))

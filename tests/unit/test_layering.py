@@ -26,7 +26,8 @@ EVACUATE_USERS = {'zha_scheduler.cmd.evacuate', 'zha_scheduler.sim.demo'}
 #: What the shared layers may import of the package.
 LOWER_LAYERS = {
     'zha_scheduler.clients': {'zha_scheduler.clients', 'zha_scheduler.model',
-                              'zha_scheduler.traits'},
+                              'zha_scheduler.traits',
+                              'zha_scheduler.conf.files'},
     'zha_scheduler.model': set(),
 }
 

@@ -13,6 +13,8 @@
 """``zha-scheduler check``: what keeps zha-scheduler from protecting guests.
 
 Every check reads configuration (nova.conf, the agent's and the hook's
-config files, systemd units) and, unless skipped, Placement; none changes
-anything. :func:`zha_scheduler.check.runner.run` is the library entry point.
+config files, systemd units) and, unless skipped, Placement, the HMC and
+the coordination backend; none changes anything (the HMC session and the
+backend membership a check opens are closed again).
+:func:`zha_scheduler.check.runner.run` is the library entry point.
 """

@@ -16,7 +16,9 @@ from collections.abc import Sequence
 import dataclasses
 
 from zha_scheduler.check import config_files
+from zha_scheduler.check import coordination_checks
 from zha_scheduler.check import findings
+from zha_scheduler.check import hmc_checks
 from zha_scheduler.check import host_conf
 from zha_scheduler.check import nova_conf
 from zha_scheduler.check import partners
@@ -25,6 +27,7 @@ from zha_scheduler.check import scheduler_conf
 from zha_scheduler.check import systemd
 from zha_scheduler.check import tools_conf
 from zha_scheduler.check import weighers
+from zha_scheduler.clients import hmc
 from zha_scheduler.clients import placement_client
 
 ConfigFileError = config_files.ConfigFileError
@@ -40,16 +43,21 @@ class CheckOptions:
     systemd_dirs: Sequence[str] = dataclasses.field(
         default_factory=lambda: systemd.unit_dirs(systemd.ETC_DIR))
     skip_placement: bool = False
+    skip_hmc: bool = False
 
 
 def run(options: CheckOptions,
-        placement: placement_client.PlacementClient | None = None
+        placement: placement_client.PlacementClient | None = None,
+        hmc_session_factory: hmc.SessionFactory | None = None
         ) -> findings.Report:
     """Run every check.
 
     :param options: the files and directories to check.
     :param placement: the client to read Placement with; None builds one
         from nova.conf's [placement] section.
+    :param hmc_session_factory: called as ``zhmcclient.Session`` to reach
+        the HMC of ``fencing = hmc`` (tests pass one returning zhmcclient's
+        faked HMC); None: the real HMC.
     :returns: the findings, in a stable order.
     :raises ConfigFileError: a config file is missing, unreadable or not an
         ini file (every file is read before any check runs).
@@ -69,6 +77,10 @@ def run(options: CheckOptions,
     report.add(partners.check_partners(hook, view))
     report.add(tools_conf.check_agent(agent))
     report.add(tools_conf.check_hook(hook))
+    report.add(hmc_checks.check_hmc(hook, hmc_session_factory,
+                                    skip=options.skip_hmc))
+    report.add(hmc_checks.check_coverage(hook, view))
+    report.add(coordination_checks.check_coordination(hook))
     report.add(nova_conf.resume_guests_state(nova))
     report.add(host_conf.check_restart(options.systemd_dirs))
     return report

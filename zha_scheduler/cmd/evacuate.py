@@ -35,7 +35,6 @@ from zha_scheduler.evacuate import brake
 from zha_scheduler.evacuate import factory
 from zha_scheduler.evacuate import hook
 from zha_scheduler.evacuate import lock
-from zha_scheduler.evacuate import watch
 
 LOG = logging.getLogger(__name__)
 PROG = 'zha-evacuate'
@@ -44,8 +43,10 @@ EXIT_USAGE, EXIT_REFUSED = common.EXIT_USAGE, common.EXIT_REFUSED
 
 cli_opts = [
     cfg.StrOpt('host', positional=True,
-               help='The failed compute host, or "watch" to poll the services '
-                    'and evacuate hosts down for longer than grace_period.'),
+               help='The failed compute host, or "watch" to evacuate the '
+                    'hosts the HMC reports failed (fencing = hmc) or whose '
+                    'service stays down for grace_period; several watchers '
+                    'sharing coordination_url elect the one that acts.'),
     cfg.BoolOpt('dry-run', default=False,
                 help='Print the plan (instances, targets, order, capacity); '
                      'change nothing.'),
@@ -85,12 +86,23 @@ def _stop_on_signals(stop: threading.Event) -> None:
 def run(conf: cfg.ConfigOpts, evacuation: hook.Hook) -> int:
     """Run the command on a built hook (the tests inject theirs)."""
     if conf.host == 'watch':
+        try:
+            watcher = factory.watcher_from_conf(conf, evacuation)
+        except factory.ConfigError as exc:
+            return common.fail(PROG, exc, label='configuration error')
         stop = threading.Event()
         _stop_on_signals(stop)
-        LOG.info('zha-evacuate watch started: grace period %d s.',
-                 conf.zha_evacuate.grace_period)
-        watch.Watcher(evacuation, conf.zha_evacuate.grace_period,
-                      conf.zha_evacuate.poll_interval).run_forever(stop)
+        if watcher.hmc is None:
+            LOG.info('zha-evacuate watch started: failures detected by '
+                     "Nova's heartbeat, grace period %d s.",
+                     conf.zha_evacuate.grace_period)
+        else:
+            LOG.info('zha-evacuate watch started: failures detected on HMC '
+                     '%s every %s s, and by Nova\'s heartbeat with a grace '
+                     'period of %d s.', watcher.hmc.settings.host,
+                     conf.zha_evacuate.hmc_poll_interval,
+                     conf.zha_evacuate.grace_period)
+        watcher.run_forever(stop)
         return EXIT_OK
     try:
         rep = evacuation.run(conf.host, dry_run=conf.dry_run)

@@ -66,13 +66,24 @@ Seconds between two polls of an evacuating instance or of the service list.
     cfg.StrOpt('coordination_url',
         default='file:///var/lib/zha-scheduler/locks',
         help="""
-tooz coordination backend URL for the per-host evacuation lock.
+tooz coordination backend URL shared by the controllers that run zha-evacuate.
+
+It holds the per-host evacuation lock and elects the one watcher that acts.
 
 Possible values:
 
-* ``file:///path``: one controller (the default).
-* ``etcd3+http://host:2379`` or ``redis://host:6379``: several controllers
-  running zha-evacuate or its watch mode.
+* ``file:///path``: one controller (the default). Several watchers on it
+  elect one leader; a lock is released when its process dies.
+* ``redis://:PASSWORD@HOST:6379``: several controllers (the tested backend,
+  see doc/install.md); with Sentinel,
+  ``redis://SENTINEL:26379?sentinel=NAME&sentinel_fallback=HOST2:26379``.
+* ``zookeeper://HOST:2181``: a tooz driver that should also work, untested.
+
+A dead controller's locks and leadership expire 10 seconds after its last
+heartbeat (tooz renews them every 5 seconds); the URL's tooz options
+``lock_timeout`` and ``membership_timeout`` change that. While the backend
+cannot be reached no watcher leads, and a run stops before changing
+anything (exit status 1).
 
 A URL whose driver tooz does not know, or a ``file://`` directory that cannot
 be used, is a configuration error at start (exit status 2).
@@ -99,14 +110,29 @@ Possible values:
         help="""
 Largest fraction of nova-compute services that may be down for the hook to act.
 
-Above it the hook refuses to evacuate: so many hosts down at once is more
-likely a network partition or a control plane problem than host failures.
+Above it the hook refuses to evacuate a host seen down through Nova's
+heartbeat alone: so many hosts down at once is more likely a network
+partition or a control plane problem than host failures. Exactly this
+fraction down still evacuates. Hosts the hook has already taken over
+(disabled with a ``zha-evacuate:`` reason) and hosts the HMC reports failed
+count neither as down nor in the total, and a failure the HMC confirms is
+never held.
+
+Related options:
+
+* ``hmc_poll_interval``: how often watch mode reads the HMC, with
+  ``fencing = hmc``.
 """),
     cfg.IntOpt('grace_period',
         default=60,
         min=0,
         help="""
 Seconds a compute service must stay down before watch mode evacuates its host.
+
+Related options:
+
+* ``hmc_poll_interval``: with ``fencing = hmc`` a host whose LPAR the HMC
+  reports failed is evacuated without waiting for this period.
 """),
     cfg.StrOpt('fencing',
         default='none',
@@ -141,6 +167,35 @@ Skip the verification of the HMC's TLS certificate (not recommended).
         help="""
 YAML file mapping each compute host to its CPC and LPAR (or DPM partition)
 names on the HMC, e.g. ``lpar1.example.com: {cpc: Z1, lpar: KVMH01}``.
+"""),
+    cfg.FloatOpt('hmc_poll_interval',
+        default=2.0,
+        min=0.1,
+        help="""
+Seconds between two reads of the LPAR and CPC statuses on the HMC in watch
+mode.
+
+With ``fencing = hmc`` watch mode reads, over one HMC session, the status of
+every LPAR (classic mode) or partition (DPM) of ``lpars_file`` and of their
+CPCs: one request for the CPCs and one per CPC holding such an LPAR, however
+many LPARs. A host whose LPAR or CPC the HMC reports failed (not operating,
+not activated, stopped, terminated, powered off) in two consecutive reads is
+fenced and evacuated at once, even while Nova still shows its service up,
+and the mass-failure brake does not hold it. A failure is thus acted on one
+to two intervals after it happens. An HMC that cannot be read leaves
+detection to Nova's heartbeat and ``grace_period``.
+
+Possible values:
+
+* A number of seconds, at least 0.1. Each read makes one request to the
+  HMC, plus one per CPC holding a compute host's LPAR.
+
+Related options:
+
+* ``fencing``: the HMC is read only with ``fencing = hmc``, which also
+  needs ``hmc_host``, ``hmc_userid``, ``hmc_password`` and ``lpars_file``.
+* ``grace_period``: applies to failures seen through Nova's heartbeat only
+  (a hung hypervisor whose LPAR keeps operating, or no HMC answer).
 """),
 ]
 

@@ -144,3 +144,28 @@ def config_error(exc: BaseException, paths: Sequence[str] = ()
 
 #: What oslo.config's parser raises for a file it cannot use.
 CONFIG_ERRORS = (cfg.Error, OSError, UnicodeError)
+
+
+def dir_problem(path: str) -> str | None:
+    """Why ``path`` cannot be (made) a directory this process writes in.
+
+    Nothing is created: the nearest existing ancestor of a missing directory
+    must be a writable directory.
+    """
+    if not path:
+        return 'no directory is set'
+    if os.path.exists(path):
+        if not os.path.isdir(path):
+            return '%s is not a directory' % path
+        if not os.access(path, os.W_OK | os.X_OK):
+            return '%s is not writable by this user' % path
+        return None
+    parent = os.path.dirname(os.path.abspath(path))
+    while not os.path.exists(parent):
+        parent = os.path.dirname(parent)
+    if not os.path.isdir(parent):
+        return '%s cannot be created: %s is not a directory' % (path, parent)
+    if not os.access(parent, os.W_OK | os.X_OK):
+        return ('%s cannot be created: %s is not writable by this user'
+                % (path, parent))
+    return None

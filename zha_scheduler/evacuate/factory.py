@@ -19,12 +19,15 @@ from oslo_config import cfg
 from oslo_log import log as logging
 
 from zha_scheduler.clients import auth
+from zha_scheduler.clients import hmc
 from zha_scheduler.clients import nova_client
 from zha_scheduler.clients import topology_files
 from zha_scheduler.conf import evacuate as evacuate_conf
+from zha_scheduler.conf import files
 from zha_scheduler.evacuate import hook
+from zha_scheduler.evacuate import leader
 from zha_scheduler.evacuate import lock
-from zha_scheduler.evacuate import state_files
+from zha_scheduler.evacuate import watch
 from zha_scheduler import placement
 from zha_scheduler import topology
 
@@ -74,7 +77,7 @@ def check_paths(conf: cfg.ConfigOpts) -> None:
     except lock.LockError as exc:
         raise ConfigError('[%s] coordination_url = %s: %s' % (
             GROUP, lock.redact(group.coordination_url), exc)) from None
-    problem = state_files.dir_problem(group.state_dir)
+    problem = files.dir_problem(group.state_dir)
     if problem:
         raise ConfigError('[%s] state_dir: %s; set it to a directory '
                           'zha-evacuate can write' % (GROUP, problem))
@@ -118,3 +121,30 @@ def hook_from_conf(conf: cfg.ConfigOpts, conn: Any = None,
         poll_interval=group.poll_interval,
         max_down_fraction=group.max_down_fraction,
         profiles=profiles_reader(client))
+
+
+def watcher_from_conf(conf: cfg.ConfigOpts, evacuation: hook.Hook,
+                      session_factory: Any = None) -> watch.Watcher:
+    """Build watch mode around a hook.
+
+    With ``fencing = hmc`` the watcher also reads the LPAR statuses on the
+    HMC every ``hmc_poll_interval``; otherwise it watches Nova's heartbeat
+    only, as before: a host the HMC reports failed while Nova shows it up
+    can be evacuated only once fenced.
+
+    :param session_factory: opens the status reader's HMC session (tests
+        pass one on a faked HMC).
+    :raises ConfigError: ``fencing = hmc`` misses an HMC option.
+    """
+    group = conf.zha_evacuate
+    reader = None
+    if group.fencing == 'hmc':
+        try:
+            settings = hmc.HmcSettings.from_conf(conf)
+        except hmc.HmcConfigError as exc:
+            raise ConfigError(str(exc)) from None
+        reader = hmc.StatusReader(settings, session_factory=session_factory)
+    return watch.Watcher(evacuation, group.grace_period, group.poll_interval,
+                         hmc_reader=reader,
+                         hmc_poll_interval=group.hmc_poll_interval,
+                         election=leader.Election(group.coordination_url))

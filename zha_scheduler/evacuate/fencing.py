@@ -139,6 +139,19 @@ class HmcFencer(Fencer):
     def _fence(self, client: zhmcclient.Client, host: str,
                target: dict[str, str]) -> dict[str, Any]:
         cpc = client.cpcs.find(name=target['cpc'])
+        cpc_status = cpc.get_property('status')
+        if cpc_status in hmc.CPC_FAILED:
+            # Nothing runs on a CPC without power or not operating, and the
+            # HMC refuses to deactivate its LPARs: the host is fenced.
+            LOG.info('Host %(host)s is on CPC %(cpc)s, which is %(status)s '
+                     '(%(why)s): nothing to fence',
+                     {'host': host, 'cpc': target['cpc'],
+                      'status': cpc_status,
+                      'why': hmc.CPC_FAILED[cpc_status]})
+            return {'host': host, 'cpc': target['cpc'],
+                    'lpar': target['lpar'], 'mode': 'cpc', 'action': 'none',
+                    'status_before': 'cpc ' + cpc_status,
+                    'status_after': 'cpc ' + cpc_status}
         if cpc.dpm_enabled:
             mode, fenced, action = 'dpm', PARTITION_FENCED, 'stop'
             resource = cpc.partitions.find(name=target['lpar'])

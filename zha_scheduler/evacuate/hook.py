@@ -15,7 +15,7 @@
 import concurrent.futures
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 from oslo_log import log as logging
@@ -60,7 +60,8 @@ class Hook:
         self.max_down_fraction = max_down_fraction
         self.profiles = profiles or (lambda: {})
 
-    def run(self, host: str, dry_run: bool = False) -> report.Report:
+    def run(self, host: str, dry_run: bool = False, confirmed: bool = False,
+            hmc_failed: Collection[str] = ()) -> report.Report:
         """Evacuate a host (or only plan it).
 
         Everything that can fail is read and checked before the fencer is
@@ -68,6 +69,10 @@ class Hook:
         instances and the plan. Fencing is the last step before the first
         change (forcing the service down).
 
+        :param confirmed: the HMC reports the host failed: the brake does
+            not apply (the host is still fenced first).
+        :param hmc_failed: every host the HMC reports failed: the brake sets
+            them aside, and none is chosen as the target.
         :raises lock.LockBusy: another run holds the host.
         :raises lock.LockError: the coordination backend is unusable.
         :raises brake.BrakeEngaged: too many computes are down.
@@ -81,12 +86,14 @@ class Hook:
         except ValueError:
             raise HookRefused('no host named: name the failed compute host '
                               "as Nova's service list shows it") from None
+        failed = frozenset(hmc_failed) | ({host} if confirmed else set())
         if dry_run:
-            return self._run(host, dry_run=True)
+            return self._run(host, failed, confirmed, dry_run=True)
         with lock.host_lock(self.coordination_url, host):
-            return self._run(host)
+            return self._run(host, failed, confirmed)
 
-    def _run(self, host: str, dry_run: bool = False) -> report.Report:
+    def _run(self, host: str, hmc_failed: frozenset[str], confirmed: bool,
+             dry_run: bool = False) -> report.Report:
         started = time.monotonic()
         run_id = uuid.uuid4().hex[:12]
         rep = report.Report(host=host, run_id=run_id, dry_run=dry_run)
@@ -94,11 +101,17 @@ class Hook:
         service = next((s for s in services if s.host == host), None)
         if service is None:
             raise HookRefused('no nova-compute service on host %s' % host)
-        brake.check(services, self.max_down_fraction)
+        if confirmed:
+            LOG.info('The HMC reports %s failed: the mass-failure brake does '
+                     'not apply.', host)
+        else:
+            brake.check(services, self.max_down_fraction, host, hmc_failed)
         if service.up and self.fencer is None:
             raise self._alive(host)
         store = progress.ProgressStore(self.state_dir, host,
                                        repair=not dry_run)
+        # Nova may still show the other failed LPARs of a CPC up.
+        services = [s for s in services if s.host not in hmc_failed]
         planned, targets, skipped = self._plan(host, services, store)
         rep.plan = planned.to_dict()
         if not dry_run:

@@ -84,28 +84,3 @@ def legacy_path(state_dir: str, host: str) -> str | None:
         return None
     path = os.path.join(state_dir, name)
     return None if path == state_path(state_dir, host) else path
-
-
-def dir_problem(path: str) -> str | None:
-    """Why ``path`` cannot be (made) a directory this process writes in.
-
-    Nothing is created: the nearest existing ancestor of a missing directory
-    must be a writable directory.
-    """
-    if not path:
-        return 'no directory is set'
-    if os.path.exists(path):
-        if not os.path.isdir(path):
-            return '%s is not a directory' % path
-        if not os.access(path, os.W_OK | os.X_OK):
-            return '%s is not writable by this user' % path
-        return None
-    parent = os.path.dirname(os.path.abspath(path))
-    while not os.path.exists(parent):
-        parent = os.path.dirname(parent)
-    if not os.path.isdir(parent):
-        return '%s cannot be created: %s is not a directory' % (path, parent)
-    if not os.access(parent, os.W_OK | os.X_OK):
-        return ('%s cannot be created: %s is not writable by this user'
-                % (path, parent))
-    return None

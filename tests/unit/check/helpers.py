@@ -13,6 +13,7 @@
 """Shared set-up of the check's unit tests: temporary config files."""
 
 import os
+import socket
 
 import fixtures
 from oslotest import base
@@ -26,6 +27,13 @@ def snippet() -> str:
     """The shipped nova.conf snippet: the configuration the README asks for."""
     with open(sim_nova_conf.snippet_path()) as f:
         return f.read()
+
+
+def closed_port() -> int:
+    """A local TCP port nothing listens on (now)."""
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
 
 
 class CheckTestCase(base.BaseTestCase):

@@ -21,8 +21,8 @@ from zha_scheduler.conf import evacuate as evacuate_conf
 from zha_scheduler.evacuate import factory
 
 
-class HookFromConfTest(base.BaseTestCase):
-    """Configuration that would fail at every poll fails at start."""
+class _ConfTest(base.BaseTestCase):
+    """A zha-evacuate configuration with usable paths."""
 
     def setUp(self):
         super().setUp()
@@ -46,6 +46,10 @@ class HookFromConfTest(base.BaseTestCase):
 
     def error(self):
         return str(self.assertRaises(factory.ConfigError, self.build))
+
+
+class HookFromConfTest(_ConfTest):
+    """Configuration that would fail at every poll fails at start."""
 
     def test_good_paths_are_neither_created_nor_locked(self):
         hook = self.build()
@@ -81,3 +85,40 @@ class HookFromConfTest(base.BaseTestCase):
                         autospec=True):
             self.assertIn('%s is not writable by this user' % self.tmp,
                           self.error())
+
+
+class WatcherFromConfTest(_ConfTest):
+    """Watch mode reads the HMC only with fencing = hmc."""
+
+    def test_without_hmc_configuration_the_heartbeat_alone(self):
+        hook = self.build()
+        for options in ({}, {'hmc_host': 'hmc.example.com',
+                             'hmc_userid': 'u', 'hmc_password': 'p'}):
+            self.set(**options)
+            watcher = factory.watcher_from_conf(self.conf, hook)
+            self.assertIsNone(watcher.hmc)
+            self.assertEqual((60, 2.0), (watcher.grace_period,
+                                          watcher.poll_interval))
+
+    def test_fencing_hmc_reads_the_hmc_every_hmc_poll_interval(self):
+        lpars = os.path.join(self.tmp, 'lpars.yaml')
+        with open(lpars, 'w') as f:
+            f.write('h1: {cpc: Z1, lpar: L1}\n')
+        self.set(fencing='hmc', hmc_host='hmc.example.com', hmc_userid='u',
+                 hmc_password='p', lpars_file=lpars, hmc_poll_interval=0.5)
+        session_factory = mock.Mock()
+        watcher = factory.watcher_from_conf(
+            self.conf, self.build(), session_factory=session_factory)
+        self.assertEqual('hmc.example.com', watcher.hmc.settings.host)
+        self.assertEqual(0.5, watcher.hmc_poll_interval)
+        session_factory.assert_not_called()  # at the first poll
+
+    def test_fencing_hmc_without_its_options_is_a_config_error(self):
+        self.set(fencing='hmc')
+        exc = self.assertRaises(factory.ConfigError,
+                                factory.watcher_from_conf, self.conf,
+                                mock.Mock())
+        self.assertIn('fencing = hmc needs [zha_evacuate] hmc_host', str(exc))
+
+    def test_hmc_poll_interval_must_be_positive(self):
+        self.assertRaises(ValueError, self.set, hmc_poll_interval=0)

@@ -55,7 +55,7 @@ class _Base(base.BaseTestCase):
 
         self.session = zhmc_mock.FakedSession(
             'hmc.example.com', 'HMC1', '2.16', '4.10')
-        classic = self.session.hmc.cpcs.add(
+        self.classic = classic = self.session.hmc.cpcs.add(
             {'name': 'Z1', 'dpm-enabled': False})
         self.lpar1 = classic.lpars.add(
             {'name': 'KVMH01', 'status': 'operating'})
@@ -116,6 +116,27 @@ class FencerFromConfTest(_Base):
                                 fencing.fencer_from_conf, self.conf)
         self.assertIn('[zha_evacuate] hmc_host', str(exc))
         self.assertIn('[zha_evacuate] lpars_file', str(exc))
+
+
+class FailedCpcTest(_Base):
+    """Nothing runs on a CPC without power: its hosts are fenced as is."""
+
+    def test_hosts_of_a_cpc_without_power_need_no_action(self):
+        for status in ('no-power', 'not-operating'):
+            self.classic.update({'status': status})
+            with mock.patch.object(zhmcclient.Lpar, 'deactivate',
+                                   autospec=True) as deactivate:
+                details = self.fencer().fence('lpar1.example.com')
+            deactivate.assert_not_called()
+            self.assertEqual(('none', 'cpc ' + status, 'cpc ' + status),
+                             (details['action'], details['status_before'],
+                              details['status_after']))
+            self.assertIn('CPC Z1, which is %s' % status, self.log.output)
+
+    def test_an_operating_cpc_still_deactivates_its_lpar(self):
+        self.classic.update({'status': 'operating'})
+        self.assertEqual('deactivate',
+                         self.fencer().fence('lpar1.example.com')['action'])
 
 
 class ClassicModeTest(_Base):

@@ -17,9 +17,11 @@ from oslotest import base
 
 from tests.unit.evacuate import fakes
 from zha_scheduler.clients import nova_client
+from zha_scheduler.evacuate import brake
 from zha_scheduler.evacuate import hook as hook_mod
 from zha_scheduler.evacuate import progress
 from zha_scheduler.evacuate import state_files
+from zha_scheduler import topology
 
 
 class FencingError(Exception):
@@ -205,6 +207,80 @@ class HookTest(base.BaseTestCase):
         self.assertEqual(([], []), (self.nova.evacuated, self.nova.reasons))
         self.assertEqual({'planned'}, {r.outcome for r in rep.instances})
         self.assertEqual('sb', rep.plan['target'])
+
+
+class ConfirmedFailureTest(base.BaseTestCase):
+    """The brake holds heartbeat-only failures, not HMC-confirmed ones."""
+
+    def setUp(self):
+        super().setUp()
+        self.tmp = self.useFixture(fixtures.TempDir()).path
+        # CPC 1 (lpar1, lpar2, lpar3) lost; CPC 2 has lpar4 and two standbys.
+        self.nova = fakes.FakeNova(
+            [fakes.service('lpar1'), fakes.service('lpar2', up=False),
+             fakes.service('lpar3', up=False), fakes.service('lpar4'),
+             fakes.service('sb1'), fakes.service('sb2')],
+            [fakes.instance('a'), fakes.instance('b', host='lpar2')])
+        self.fencer = FakeFencer(self.nova, result={'action': 'deactivate'})
+
+    def hook(self, **kw):
+        return hook_mod.Hook(self.nova, self.fencer,
+                             coordination_url='file://' + self.tmp,
+                             state_dir=self.tmp, poll_interval=0.01, **kw)
+
+    def test_a_confirmed_failure_is_not_braked(self):
+        for name in ('lpar4', 'sb2'):  # 4 of 6 down
+            self.nova._services[name].up = False
+        hook = self.hook(partners={'lpar1': 'sb1'})
+        self.assertRaises(brake.BrakeEngaged, hook.run, 'lpar1')
+        self.assertEqual([], self.fencer.fenced_before)
+        # Nova still shows lpar1 up: the HMC saw it fail first.
+        rep = hook.run('lpar1', confirmed=True,
+                       hmc_failed={'lpar2', 'lpar3'})
+        self.assertEqual([0], self.fencer.fenced_before)
+        self.assertEqual([('a', 'sb1')], self.nova.evacuated)
+        self.assertEqual([], rep.failed)
+
+    def test_a_heartbeat_failure_next_to_confirmed_ones(self):
+        # lpar4 hangs while CPC 1 is lost: judged among the 3 left on CPC 2.
+        self.nova._services['lpar4'].up = False
+        self.nova.servers['c'] = fakes.instance('c', host='lpar4')
+        hook = self.hook(partners={'lpar4': 'sb2'})
+        hook.run('lpar4', hmc_failed={'lpar1', 'lpar2', 'lpar3'})
+        self.assertEqual([('c', 'sb2')], self.nova.evacuated)
+        # One more down on CPC 2: 2 of 3, more than half.
+        self.nova._services['lpar4'].disabled_reason = None
+        self.nova._services['sb1'].up = False
+        self.nova.servers['c'].host = 'lpar4'
+        self.assertRaisesRegex(brake.BrakeEngaged, '2 of 3',
+                               hook.run, 'lpar4',
+                               hmc_failed={'lpar1', 'lpar2', 'lpar3'})
+
+    def test_hosts_the_hmc_reports_failed_are_never_the_target(self):
+        # No partner: a standby from the topology, or the scheduler. lpar2
+        # and lpar3 are on the failed CPC even though Nova says lpar2 up.
+        self.nova._services['lpar2'].up = True
+        profiles = {name: topology.HostProfile(cpc='Z1', standby=True)
+                    for name in ('lpar2', 'lpar3')}
+        hook = self.hook(profiles=lambda: profiles)
+        rep = hook.run('lpar1', confirmed=True,
+                       hmc_failed={'lpar2', 'lpar3'})
+        self.assertEqual([('a', None)], self.nova.evacuated)
+        self.assertIsNone(rep.plan['target'])
+        # Without the HMC's word, lpar2 looked like a usable standby.
+        self.nova.servers['a'].host = 'lpar1'
+        self.nova._services['lpar1'].disabled_reason = None
+        rep = hook.run('lpar1', dry_run=True)
+        self.assertEqual('lpar2', rep.plan['target'])
+
+    def test_a_host_the_hook_took_over_is_resumed_not_braked(self):
+        for name in ('lpar3', 'lpar4', 'sb2'):
+            self.nova._services[name].up = False
+        self.nova._services['lpar2'].disabled_reason = (
+            'zha-evacuate: in progress 0123456789ab')
+        rep = self.hook(partners={'lpar2': 'sb1'}).run('lpar2')
+        self.assertEqual([('b', 'sb1')], self.nova.evacuated)
+        self.assertEqual([], rep.failed)
 
 
 class BeforeFencingTest(base.BaseTestCase):

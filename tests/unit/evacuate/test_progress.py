@@ -24,6 +24,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from oslotest import base
 
+from zha_scheduler.conf import files
 from zha_scheduler.evacuate import progress
 from zha_scheduler.evacuate import state_files
 
@@ -274,17 +275,17 @@ class DirProblemTest(base.BaseTestCase):
         tmp = self.useFixture(fixtures.TempDir()).path
         a_file = os.path.join(tmp, 'f')
         _write(a_file, b'')
-        self.assertIsNone(state_files.dir_problem(tmp))
+        self.assertIsNone(files.dir_problem(tmp))
         self.assertIsNone(
-            state_files.dir_problem(os.path.join(tmp, 'new/sub')))
+            files.dir_problem(os.path.join(tmp, 'new/sub')))
         self.assertEqual('%s is not a directory' % a_file,
-                         state_files.dir_problem(a_file))
+                         files.dir_problem(a_file))
         self.assertIn('cannot be created: %s is not a directory' % a_file,
-                      state_files.dir_problem(os.path.join(a_file, 'sub')))
-        self.assertEqual('no directory is set', state_files.dir_problem(''))
+                      files.dir_problem(os.path.join(a_file, 'sub')))
+        self.assertEqual('no directory is set', files.dir_problem(''))
         with mock.patch('os.access', return_value=False,
                         autospec=True):
             self.assertEqual('%s is not writable by this user' % tmp,
-                             state_files.dir_problem(tmp))
+                             files.dir_problem(tmp))
             self.assertIn('cannot be created: %s is not writable' % tmp,
-                          state_files.dir_problem(os.path.join(tmp, 'new')))
+                          files.dir_problem(os.path.join(tmp, 'new')))

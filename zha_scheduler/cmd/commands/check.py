@@ -25,7 +25,8 @@ EXIT_USAGE = common.EXIT_USAGE
 def add_parser(commands: Any) -> None:
     check = commands.add_parser(
         'check', help='check nova.conf, the agent\'s and the hook\'s config, '
-        'Placement and systemd units; print each problem with its fix',
+        'Placement, the HMC, the coordination backend and systemd units; '
+        'print each problem with its fix',
         description='Reads nova.conf (and the zha-trait-agent / zha-evacuate '
         'config files when given) and reports, one line each, what keeps '
         'zha-scheduler from working, with the fix. Run it in '
@@ -41,7 +42,8 @@ def add_parser(commands: Any) -> None:
                        help='zha-trait-agent config file to check')
     check.add_argument('--hook-conf', metavar='PATH',
                        help='zha-evacuate config file to check (with its '
-                       'partners_file)')
+                       'partners_file and lpars_file, the HMC of fencing = '
+                       'hmc and the coordination_url backend)')
     check.add_argument('--systemd-dir', default='/etc/systemd/system',
                        metavar='DIR',
                        help='systemd unit directory; <root>/usr/lib/systemd/'
@@ -50,6 +52,9 @@ def add_parser(commands: Any) -> None:
     check.add_argument('--skip-placement', action='store_true',
                        help='do not contact Placement (no topology-traits '
                        'check; standby-partners checks the file only)')
+    check.add_argument('--skip-hmc', action='store_true',
+                       help='do not log on to the HMC of fencing = hmc (no '
+                       'hmc-reachable and hmc-lpars checks)')
     check.add_argument('--format', choices=('text', 'json'), default='text')
     check.set_defaults(func=_check)
 
@@ -68,7 +73,7 @@ def _check(args: argparse.Namespace) -> int:
         nova_conf=args.nova_conf, agent_conf=args.agent_conf,
         hook_conf=args.hook_conf,
         systemd_dirs=systemd.unit_dirs(args.systemd_dir),
-        skip_placement=args.skip_placement)
+        skip_placement=args.skip_placement, skip_hmc=args.skip_hmc)
     try:
         report = runner.run(options)
     except runner.ConfigFileError as exc:

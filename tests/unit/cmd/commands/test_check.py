@@ -77,8 +77,34 @@ class CheckCliTest(helpers.CheckTestCase):
                       'anti-affinity-filter', 'filter-order',
                       'placement-reachable', 'topology-traits',
                       'standby-partners', 'resume-guests-state',
-                      'restart-policy', 'agent-config', 'hook-config'):
+                      'restart-policy', 'agent-config', 'hook-config',
+                      'fencing', 'hmc-reachable', 'hmc-lpars',
+                      'lpars-coverage', 'coordination-reachable'):
             self.assertIn(check, checks)
+
+    def test_skip_hmc(self):
+        lpars = self.write('lpars.yaml', 'lpar1: {cpc: Z1, lpar: KVM1}\n')
+        hook = self.write('hook.conf', (
+            '[zha_evacuate]\nfencing = hmc\nhmc_host = 127.0.0.1\n'
+            'hmc_port = %d\nhmc_userid = u\nhmc_password = p\n'
+            'lpars_file = %s\ncoordination_url = file://%s/locks\n'
+            '[nova]\nauth_type = admin_token\nendpoint = http://placement\n'
+            'token = t\n' % (helpers.closed_port(), lpars, self.tmp)))
+        status, out, _ = self.main(helpers.snippet(), '--hook-conf', hook,
+                                   '--format', 'json')
+        self.assertEqual(1, status)
+        found = {f['check']: f for f in json.loads(out)['findings']}
+        self.assertEqual('error', found['hmc-reachable']['severity'])
+        self.assertIn('check [zha_evacuate] hmc_host and hmc_port',
+                      found['hmc-reachable']['fix'])
+        self.assertEqual('ok', found['coordination-reachable']['severity'])
+        status, out, _ = self.main(helpers.snippet(), '--hook-conf', hook,
+                                   '--skip-hmc', '--format', 'json')
+        self.assertEqual(0, status, out)
+        found = [f for f in json.loads(out)['findings']
+                 if f['check'] in ('hmc-reachable', 'hmc-lpars')]
+        self.assertEqual(['skipped: --skip-hmc'] * 2,
+                         [f['message'] for f in found])
 
     def test_missing_or_broken_files_exit_2_with_one_line(self):
         status, out, err = self.main(helpers.snippet(), '--hook-conf',
