@@ -231,8 +231,11 @@ class SimulatedCloud(integrated_helpers._IntegratedTestBase):
     def boot_servers(self, name: str, count: int = 1,
                      flavor_id: str | None = None, hints: dict | None = None,
                      expected_state: str = 'ACTIVE',
-                     timeout: float = 20.0) -> list[dict]:
+                     timeout: float = 180.0) -> list[dict]:
         """Boot ``count`` ungrouped servers in one request; wait for all.
+
+        The timeout only guards against a hang: on a loaded machine twenty
+        builds through Nova's services in-process can take a minute.
 
         :returns: the servers, sorted by name; an ERROR server has its fault.
         """
