@@ -75,6 +75,13 @@ class Report:
             target = self.plan['target'] or 'scheduler'
             extra.append('target: %s (%s)' % (target,
                                               self.plan['target_reason']))
+            if self.plan.get('fallback'):
+                extra.append('then: %s, then the scheduler'
+                             % ', '.join(self.plan['fallback']))
+            if self.plan.get('planned_with'):
+                # The standbys' room was shared with these hosts' guests.
+                extra.append('planned with: %s (failed together)'
+                             % ', '.join(self.plan['planned_with']))
             if self.plan.get('shortfall'):
                 shortfall = sorted(self.plan['shortfall'].items())
                 extra.append('does not fit on the target, missing: %s'

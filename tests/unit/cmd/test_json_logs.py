@@ -113,9 +113,9 @@ class JsonWithLogsTest(base.BaseTestCase):
             evacuate.main, ['--config-file', conf, 'lpar1', '--format',
                             'json'], conn=object())
         self.assertEqual(0, status, err)
-        # The hook's own INFO lines, through oslo.log.
+        # The run's own INFO lines, through oslo.log.
         self.assert_json_and_log(status, out, err,
-                                 'INFO zha_scheduler.evacuate.hook')
+                                 'INFO zha_scheduler.evacuate.recovery')
 
     def test_check(self):
         # check shows ERROR and above: the findings say the rest.

@@ -31,24 +31,38 @@ def service(host, up=True, disabled=False, reason=None):
 
 
 class FakePlacement:
-    """Answers the hook's capacity read with a fixed free capacity."""
+    """Answers the hook's capacity reads from FakeNova's rooms."""
 
-    def __init__(self, free):
-        self.free = free
+    def __init__(self, nova):
+        self.nova = nova
 
     def room(self, name):
-        return None if self.free is None else model.Room(self.free)
+        self.nova.room_reads.append(name)
+        free = self.nova.rooms.get(name, self.nova.free)
+        return None if free is None else model.Room(free)
 
 
 class FakeNova:
-    """Instances move to their target at once when evacuated."""
+    """Instances move to their target at once when evacuated.
 
-    def __init__(self, services, instances, free=None, refuse=()):
+    ``rooms`` holds the free capacity of hosts, by name, as Placement
+    would report it: an evacuation to one of them claims the instance's
+    resources there, or is refused (NoValidHost) when they do not fit, as
+    the conductor's claim in Placement is. ``free`` is the room of any
+    other host (None: unknown).
+    """
+
+    def __init__(self, services, instances, free=None, refuse=(),
+                 rooms=None):
         self._services = {s.host: s for s in services}
         self.servers = {i.uuid: i for i in instances}
         self.free = free
+        self.rooms = {host: dict(room) for host, room in (rooms or {}).items()}
         self.refuse = set(refuse)
         self.evacuated: list[tuple[str, str | None]] = []
+        #: Evacuations refused for want of room on the named host.
+        self.refused_for_room: list[tuple[str, str]] = []
+        self.room_reads: list[str] = []
         self.reasons: list[str] = []
         #: Evacuation migrations by instance: {migration uuid: status}.
         self.evacuations: dict[str, dict[str, str]] = {}
@@ -73,6 +87,12 @@ class FakeNova:
         self.evacuated.append((instance_id, host))
         if host in self.refuse:
             raise nova_client.EvacuationFailed('No valid host')
+        if host in self.rooms:
+            room = model.Room(self.rooms[host])
+            if not room.take(self.servers[instance_id].flavor.resources):
+                self.refused_for_room.append((instance_id, host))
+                raise nova_client.EvacuationFailed('No valid host')
+            self.rooms[host] = room.free
         self.servers[instance_id].host = host or 'scheduled'
 
     def migrations(self, instance_id, kind):
@@ -82,4 +102,4 @@ class FakeNova:
                 self.evacuations.get(instance_id, {}).items()]
 
     def placement(self):
-        return FakePlacement(self.free)
+        return FakePlacement(self)
