@@ -97,31 +97,6 @@ class _EvacuateBase(cloud.SimulatedCloud):
         conf = evacuate_cmd._build_conf(args)
         return factory.hook_from_conf(conf, conn=self.conn)
 
-    def boot_on(self, host, name, count=1, flavor_id=None, metadata=None,
-                group=None):
-        body = self._build_server(name=name, flavor_id=flavor_id,
-                                  networks='none')
-        body['host'] = host
-        body['min_count'] = body['max_count'] = count
-        if metadata:
-            body['metadata'] = metadata
-        request = {'server': body}
-        if group:
-            request['os:scheduler_hints'] = {'group': group['id']}
-        self.admin_api.post_server(request)
-        # A guard against a hang, not a timing check: on a loaded machine
-        # twenty builds took more than 30 s.
-        deadline = time.monotonic() + 180
-        while True:
-            found = self.admin_api.get_servers(
-                search_opts={'name': '^%s' % name})
-            servers = [s for s in found if s['name'].startswith(name)]
-            if (len(servers) == count and
-                    all(s['status'] == 'ACTIVE' for s in servers)):
-                return servers
-            self.assertLess(time.monotonic(), deadline, servers)
-            time.sleep(self.POLL_INTERVAL)
-
     def service(self, host):
         return self.admin_api.get_services(host=host, binary='nova-compute')[0]
 
@@ -260,27 +235,29 @@ class EvacuateTest(_EvacuateBase):
         self.assertEqual('enabled', self.service(FAILED)['status'])
 
     def test_recovery_time_of_twenty_guests(self):
+        # Correctness only: tools/benchmark_recovery.py measures the time.
         flavor = self._create_flavor(name='small', memory_mb=256, vcpu=1,
                                      disk=1, ephemeral=0)
         servers = self.boot_on(FAILED, 'guest', count=20, flavor_id=flavor)
-        down = time.monotonic()
         self.fail_host(FAILED)
-        report = self.make_hook(max_parallel=5, poll_interval=0.2).run(FAILED)
+        # A slow rebuild on a loaded machine is not a failure here.
+        report = self.make_hook(max_parallel=5, poll_interval=0.2,
+                                instance_timeout=300).run(FAILED)
+        self.assertEqual([], report.failed)
+        self.assertEqual(20, len(report.instances))
+        # The hook returns once it saw every guest rebuilt; Nova's list
+        # agrees at once, or soon (a guard against a hang, not a timing
+        # check).
         ids = {s['id'] for s in servers}
+        deadline = time.monotonic() + 300
         while True:
             states = {s['id']: (self.host_of(s), s['status'])
                       for s in self.admin_api.get_servers() if s['id'] in ids}
             if set(states.values()) == {(PARTNER, 'ACTIVE')}:
                 break
-            self.assertLess(time.monotonic() - down, 60, states)
-            time.sleep(0.01)
-        seconds = time.monotonic() - down
-        self.assertEqual([], report.failed)
-        print('\nRECOVERY: 20 guests ACTIVE on %s %.2f s after the host went '
-              'down (max_parallel 5, poll_interval 0.2 s)'
-              % (PARTNER, seconds))
-        self.assertLess(seconds, 60)
-        self.assertEqual(20, len(self.evacuations))
+            self.assertLess(time.monotonic(), deadline, states)
+            time.sleep(self.POLL_INTERVAL)
+        self.assert_each_evacuated_once_to_the_partner(servers)
 
     def test_a_corrupt_state_file_is_set_aside_and_the_run_finishes(self):
         servers = self.boot_on(FAILED, 'guest', count=3)
@@ -493,14 +470,18 @@ class HmcDetectionTest(_HmcBase):
                                         ['watch'])
         evacuation = factory.hook_from_conf(
             conf, conn=self.conn, session_factory=self.session_factory)
-        real = evacuation.run
+        real = evacuation.recover
 
-        def run(host, **kwargs):
-            self.runs.append((host, kwargs.get('confirmed'),
-                              time.monotonic()))
-            return real(host, **kwargs)
-        evacuation.run = run
-        return factory.watcher_from_conf(conf, evacuation)
+        def recover(failures, **kwargs):
+            # Watch mode recovers every host due at once in one call.
+            self.runs.extend((host, confirmed, time.monotonic())
+                             for host, confirmed in failures.items())
+            return real(failures, **kwargs)
+        evacuation.recover = recover
+        watcher = factory.watcher_from_conf(conf, evacuation)
+        # run_forever leaves the election; run_once alone does not.
+        self.addCleanup(watcher.election.stop)
+        return watcher
 
     def test_an_lpar_failed_on_the_hmc_is_evacuated_while_nova_says_up(self):
         flavor = self._create_flavor(name='small', memory_mb=256, vcpu=1,
@@ -572,3 +553,55 @@ class HmcDetectionTest(_HmcBase):
         watcher.poll_hmc()
         self.assertEqual([], watcher.run_once())
         self.assertEqual(1, len(self.runs))
+
+    def test_a_whole_cpc_fails_and_its_standby_is_not_overbooked(self):
+        # cpc2-standby, partner of both LPARs of Z1, has room for 4 of the
+        # 6 guests of 1 GB: a load of 3.5 GB leaves 4 GB of its 7.5 GB.
+        self.boot_on(PARTNER, 'load', flavor_id=self.load_flavor(7))
+        flavor = self._create_flavor(name='gb', memory_mb=1024, vcpu=1,
+                                     disk=1, ephemeral=0)
+        with open(self.partners, 'w') as f:
+            f.write('cpc1-lpar1: %s\ncpc1-lpar2: %s\n' % (PARTNER, PARTNER))
+        priorities = {'cpc1-lpar1': (9, 5, 1), 'cpc1-lpar2': (8, 2, 0)}
+        guests = {}
+        for host, prios in priorities.items():
+            for prio in prios:
+                (guests[prio],) = self.boot_on(
+                    host, 'p%d' % prio, flavor_id=flavor,
+                    metadata={'zha:priority': str(prio)})
+        watcher = self.watcher(grace_period=3600)
+        # The CPC loses power: every LPAR on it stops, the standby too.
+        cpc = next(c for c in self.session.hmc.cpcs.list()
+                   if c.properties['name'] == 'Z1')
+        cpc.properties['status'] = 'no-power'
+        lost = sorted(h.name for h in HOSTS if h.cpc == 'Z1')
+        for host in lost:
+            self.computes[host].stop()
+        watcher.poll_hmc()
+        self.assertEqual(lost, sorted(watcher.poll_hmc()))
+        self.assertEqual(lost, watcher.run_once())
+        # One recovery of the three hosts, confirmed by the HMC.
+        self.assertEqual([(h, True) for h in lost],
+                         [r[:2] for r in self.runs])
+        after = {prio: self.admin_api.get_server(g['id'])
+                 for prio, g in guests.items()}
+        self.assertEqual({'ACTIVE'}, {s['status'] for s in after.values()})
+        # The four most important guests of the CPC, from both LPARs, on
+        # the standby; the other two where the scheduler found room.
+        self.assertEqual([9, 8, 5, 2], sorted(
+            (p for p, s in after.items() if self.host_of(s) == PARTNER),
+            reverse=True))
+        self.assertLessEqual({self.host_of(after[p]) for p in (1, 0)},
+                             {'cpc2-lpar1', 'cpc2-lpar2'})
+        # Each evacuated once; none refused for want of room.
+        self.assertEqual(sorted(g['id'] for g in guests.values()),
+                         sorted(self.evacuations))
+        migrations = [m for m in self.admin_api.get_migrations()
+                      if m['migration_type'] == 'evacuation']
+        self.assertEqual(['done'] * 6, [m['status'] for m in migrations])
+        uuid = self.provider_uuid(PARTNER)
+        inventory = self._get_provider_inventory(uuid)['MEMORY_MB']
+        capacity = ((inventory['total'] - inventory['reserved']) *
+                    inventory['allocation_ratio'])
+        self.assertEqual(capacity,
+                         self._get_provider_usages(uuid)['MEMORY_MB'])

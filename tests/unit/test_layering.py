@@ -22,7 +22,8 @@ ROOT = os.path.join(os.path.dirname(__file__), os.pardir, os.pardir,
                     PACKAGE)
 #: The only modules outside evacuate/ that may use it: its command and the
 #: demo's failure scene. Everything else reaches OpenStack through clients/.
-EVACUATE_USERS = {'zha_scheduler.cmd.evacuate', 'zha_scheduler.sim.demo'}
+EVACUATE_USERS = {'zha_scheduler.cmd.evacuate',
+                  'zha_scheduler.sim.recovery'}
 #: What the shared layers may import of the package.
 LOWER_LAYERS = {
     'zha_scheduler.clients': {'zha_scheduler.clients', 'zha_scheduler.model',

@@ -18,9 +18,12 @@ reader (``fencing = hmc``) a second thread polls the HMC every
 failure, so that a host is fenced and evacuated seconds after its LPAR
 fails instead of minutes after its heartbeat stops
 (:mod:`zha_scheduler.evacuate.detect` decides which hosts are due). The
-hook runs in the service loop, one host at a time. An HMC that cannot be
-read leaves detection to the heartbeat, logged once when it starts and
-once when it ends, like every lasting problem.
+hook runs in the service loop: the hosts due at one poll (the LPARs of a
+failed CPC) are one recovery (:mod:`zha_scheduler.evacuate.recovery`); a
+host due later is planned after it ended, when Placement holds its claims.
+An HMC that cannot be read leaves detection to the heartbeat, logged once
+when it starts and once when it ends, like every lasting problem
+(:mod:`zha_scheduler.evacuate.problems`).
 
 Several watchers may run on several controllers: with an election
 (:mod:`zha_scheduler.evacuate.leader`) only the leader runs the hook; the
@@ -40,8 +43,12 @@ from zha_scheduler.evacuate import detect
 from zha_scheduler.evacuate import hook
 from zha_scheduler.evacuate import leader
 from zha_scheduler.evacuate import lock
+from zha_scheduler.evacuate import problems
 
 LOG = logging.getLogger(__name__)
+#: Seconds between two asks for the leadership by a follower that sees
+#: hosts due: one call to the backend each.
+TAKEOVER_INTERVAL = 0.5
 #: Key of the problem of reading the service list, in Watcher.problems.
 POLL = None
 
@@ -52,19 +59,8 @@ class Source(enum.Enum):
     HMC = 'hmc'
 
 
-def _explained(exc: Exception) -> bool:
-    """Whether the message says it all: the package's own errors do.
-
-    Its errors (brake, refusal, state file, lock backend, fencing, Nova,
-    credentials, HMC) are written to tell the operator what to fix;
-    anything else is a library's error or a bug, which needs its
-    traceback.
-    """
-    return type(exc).__module__.split('.')[0] == 'zha_scheduler'
-
-
 class Watcher:
-    """Polls the HMC and the services; runs the hook for each host due."""
+    """Polls the HMC and the services; recovers the hosts due together."""
 
     def __init__(self, evacuation: hook.Hook, grace_period: float,
                  poll_interval: float,
@@ -83,12 +79,11 @@ class Watcher:
         #: None: the only watcher, which always acts.
         self.election = election
         self._leading: bool | None = None
+        #: Whether the last round saw hosts due and left them to the leader.
+        self.waiting = False
         #: The problem each host (or the poll, key POLL, or the HMC, keys
-        #: Source.HMC and (Source.HMC, host)) has, as logged. A problem
-        #: that lasts is logged when it starts, when it changes and when it
-        #: is resolved, not at every poll.
-        self.problems: dict[object, str] = {}
-        self._problems_lock = threading.Lock()
+        #: Source.HMC and (Source.HMC, host)) has, as logged.
+        self.problems = problems.Problems(LOG)
         #: Set by the HMC thread when it confirms a failure.
         self._wake = threading.Event()
         #: The hosts due at the last round, to log each episode once.
@@ -98,27 +93,6 @@ class Watcher:
     def down_since(self) -> dict[str, float]:
         """When each host was first seen down."""
         return self.detector.down_since
-
-    def _problem(self, key: object, what: str, exc: Exception) -> None:
-        explained = _explained(exc)
-        # What is compared from poll to poll: a KeyError('x') and a
-        # ValueError('x') are two problems.
-        message = '%s: %s' % (what, exc if explained else '%s: %s' % (
-            type(exc).__name__, exc))
-        with self._problems_lock:
-            if self.problems.get(key) == message:
-                LOG.debug('Still: %s', message)
-                return
-            self.problems[key] = message
-        # The line leaves the type out: the traceback ends with it.
-        LOG.error('%s: %s (logged again when it changes or is resolved)',
-                  what, exc, exc_info=not explained)
-
-    def _resolved(self, key: object, how: str) -> None:
-        with self._problems_lock:
-            was = self.problems.pop(key, None)
-        if was is not None:
-            LOG.info('Resolved: %s (was: %s)', how, was)
 
     def leads(self) -> bool:
         """Whether this watcher acts now; logs each change of leadership.
@@ -150,20 +124,21 @@ class Watcher:
             # HMC unreachable or refusing, lpars_file unreadable, or a bug:
             # the heartbeat alone detects until the HMC answers again.
             self.detector.observe_hmc(None)
-            self._problem(Source.HMC, "Cannot read the LPAR statuses on the "
-                          "HMC, detecting failures by Nova's heartbeat "
-                          "only", exc)
+            self.problems.report(
+                Source.HMC, "Cannot read the LPAR statuses on the HMC, "
+                "detecting failures by Nova's heartbeat only", exc)
             return {}
-        self._resolved(Source.HMC, 'the HMC answers again: failures it '
-                       'reports are detected again')
+        self.problems.resolved(Source.HMC, 'the HMC answers again: '
+                               'failures it reports are detected again')
         for host, status in sorted(statuses.items()):
             if status.note:
-                self._problem((Source.HMC, host), 'The HMC cannot tell '
-                              'whether host %s failed' % host,
-                              hmc.HmcError(status.note))
+                self.problems.report(
+                    (Source.HMC, host), 'The HMC cannot tell whether host '
+                    '%s failed' % host, hmc.HmcError(status.note))
             else:
-                self._resolved((Source.HMC, host), 'the HMC reports the '
-                               '%s of host %s' % (status.kind, host))
+                self.problems.resolved(
+                    (Source.HMC, host),
+                    'the HMC reports the %s of host %s' % (status.kind, host))
         confirmed = self.detector.observe_hmc(statuses)
         for host, why in sorted(confirmed.items()):
             LOG.info('The HMC confirms host %s failed: %s.', host, why)
@@ -175,42 +150,49 @@ class Watcher:
         """One poll of the services; returns the hosts it evacuated."""
         done: list[str] = []
         due, back = self.detector.due(self.hook.nova.services())
+        self.waiting = bool(due)
         if not self.leads():
             return done
+        self.waiting = False
         for host in back:
             LOG.info('%s is up again.', host)
-            self._resolved(host, '%s is up again' % host)
+            self.problems.resolved(host, '%s is up again' % host)
         due_hosts = {d.host for d in due}
-        with self._problems_lock:
-            hosts = [h for h in self.problems if isinstance(h, str)]
-        for host in hosts:
+        for host in self.problems.hosts():
             if host not in due_hosts:  # e.g. marked done by another watcher
-                self._resolved(host, '%s is no longer due' % host)
+                self.problems.resolved(host, '%s is no longer due' % host)
         hmc_failed = set(self.detector.hmc_failed())
         for item in due:
             if item.host not in self._due:
                 LOG.warning('Evacuating %s: %s.', item.host, item.reason)
         self._due = due_hosts
+        if not due:
+            return done
+        try:
+            # One plan of the standbys' room for all; leadership is asked
+            # again before each host is fenced.
+            outcomes = self.hook.recover(
+                {item.host: item.confirmed for item in due},
+                hmc_failed=hmc_failed, proceed=self.leads)
+        except Exception as exc:  # a bug: the hosts are tried again
+            outcomes = {item.host: exc for item in due}
         for item in due:
-            # Asked again before each host: leadership may pass to another
-            # watcher while the hook runs on the one before.
-            if item is not due[0] and not self.leads():
-                break
-            try:
-                rep = self.hook.run(item.host, confirmed=item.confirmed,
-                                    hmc_failed=hmc_failed)
-            except lock.LockBusy as exc:
-                LOG.info('Skipping %s: %s.', item.host, exc)
-            except Exception as exc:
+            outcome = outcomes.get(item.host)
+            if outcome is None:  # left to the watcher that leads now
+                continue
+            if isinstance(outcome, lock.LockBusy):
+                LOG.info('Skipping %s: %s.', item.host, outcome)
+            elif isinstance(outcome, Exception):
                 # Brake, refusal, state file, lock backend, fencing, Nova:
                 # tried again at the next poll, logged once.
-                self._problem(item.host, 'Not evacuating %s (%s failure)'
-                              % (item.host, item.cause), exc)
+                self.problems.report(
+                    item.host, 'Not evacuating %s (%s failure)'
+                    % (item.host, item.cause), outcome)
             else:
-                self._resolved(item.host, '%s evacuated' % item.host)
+                self.problems.resolved(item.host, '%s evacuated' % item.host)
                 LOG.info('Evacuated %s (%s): %d instance(s), %d failed.',
-                         item.host, item.cause, len(rep.instances),
-                         len(rep.failed))
+                         item.host, item.cause, len(outcome.instances),
+                         len(outcome.failed))
                 done.append(item.host)
         return done
 
@@ -221,7 +203,7 @@ class Watcher:
                 self.poll_hmc()
             except Exception as exc:  # a bug: keep the thread polling
                 self.detector.observe_hmc(None)
-                self._problem(Source.HMC, 'Could not poll the HMC', exc)
+                self.problems.report(Source.HMC, 'Could not poll the HMC', exc)
             # Reads start every interval, however long one took.
             stop.wait(max(0.0, self.hmc_poll_interval -
                           (time.monotonic() - started)))
@@ -242,15 +224,19 @@ class Watcher:
                 try:
                     self.run_once()
                 except Exception as exc:
-                    self._problem(POLL, 'Could not poll the compute services',
-                                  exc)
+                    self.problems.report(
+                        POLL, 'Could not poll the compute services', exc)
                 else:
-                    self._resolved(POLL, 'the compute services are read '
-                                   'again')
+                    self.problems.resolved(
+                        POLL, 'the compute services are read again')
+                # A follower with hosts due asks for the leadership often:
+                # it takes over the moment a dead leader's lock expires.
+                pause = min(self.poll_interval, TAKEOVER_INTERVAL) if (
+                    self.waiting) else self.poll_interval
                 if poller is None:
-                    stop.wait(self.poll_interval)
+                    stop.wait(pause)
                 else:
-                    self._wake.wait(self.poll_interval)
+                    self._wake.wait(pause)
         finally:
             if self.election is not None:
                 self.election.stop()

@@ -262,6 +262,41 @@ class SimulatedCloud(integrated_helpers._IntegratedTestBase):
                     count, expected_state))
             time.sleep(self.POLL_INTERVAL)
 
+    def boot_on(self, host: str, name: str, count: int = 1,
+                flavor_id: str | None = None,
+                metadata: dict[str, str] | None = None,
+                group: dict | None = None,
+                timeout: float = 180.0) -> list[dict]:
+        """Boot ``count`` servers on a named host (admin); wait for ACTIVE.
+
+        The timeout only guards against a hang, as in boot_servers.
+
+        :returns: the servers, sorted by name.
+        """
+        body = self._build_server(name=name, flavor_id=flavor_id,
+                                  networks='none')
+        body['host'] = host
+        body['min_count'] = body['max_count'] = count
+        if metadata:
+            body['metadata'] = metadata
+        request: dict[str, Any] = {'server': body}
+        if group:
+            request['os:scheduler_hints'] = {'group': group['id']}
+        self.admin_api.post_server(request)
+        deadline = time.monotonic() + timeout
+        while True:
+            found = self.admin_api.get_servers(
+                search_opts={'name': '^%s' % name})
+            servers = [s for s in found if s['name'].startswith(name)]
+            if len(servers) == count and all(
+                    s['status'] == 'ACTIVE' for s in servers):
+                return sorted(servers, key=lambda s: s['name'])
+            if time.monotonic() >= deadline:
+                self.fail('Servers %s on %s: %s, expected %d ACTIVE' % (
+                    name, host, [(s['name'], s['status']) for s in servers],
+                    count))
+            time.sleep(self.POLL_INTERVAL)
+
     def load_host(self, host: str, count: int = 1,
                   flavor_id: str | None = None) -> list[dict]:
         """Boot ``count`` ungrouped servers on a named host (admin, 2.74).

@@ -18,25 +18,21 @@ so that Nova's weighers prefer the first CPC, then boots one
 ``anti-affinity`` and one ``soft-anti-affinity`` group and reports where the
 members landed.
 
-The failure scene starts a cloud with a standby partition per CPC, boots
-guests, fails one LPAR and runs the evacuation hook (``zha-evacuate``) on it,
-then shows where each guest was before and after.
+The failure scene starts a cloud with a standby partition per CPC and
+zhmcclient's faked HMC, boots guests, runs ``zha-evacuate watch`` (the HMC
+as detector and fencer, default settings) and fails one LPAR on the HMC
+(``not-operating``, its nova-compute stopped); it shows the timeline of
+the recovery and where each guest was before and after.
 """
 
 import collections
 import dataclasses
-import os
 import time
 from typing import Any
 import unittest
 
-import fixtures
-
-from zha_scheduler.clients import nova_client
-from zha_scheduler.evacuate import factory
-from zha_scheduler.evacuate import hook
-from zha_scheduler.sim import client
 from zha_scheduler.sim import cloud
+from zha_scheduler.sim import recovery
 from zha_scheduler import traits
 
 
@@ -179,6 +175,9 @@ class FailureScene:
     report: dict[str, Any] | None = None
     report_table: str = ''
     recovery_seconds: float | None = None
+    #: Each step, in seconds from the failure on the HMC:
+    #: {'seconds', 'step', 'detail'} (recovery.steps).
+    timeline: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     error: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
@@ -190,6 +189,7 @@ class FailureScene:
             'standby_hosts': [h.name for h in self.hosts if h.standby],
             'guests': [dataclasses.asdict(g) for g in self.guests],
             'recovery_seconds': self.recovery_seconds,
+            'timeline': self.timeline,
             'report': self.report,
         }
 
@@ -215,12 +215,10 @@ def partners_of(hosts: list[cloud.SimHost]) -> dict[str, str]:
             for h in hosts if not h.standby and h.cpc}
 
 
-class _FailureScene(cloud.SimulatedCloud):
+class _FailureScene(recovery.RecoveryCloud):
     """The failure scene; run programmatically, not collected as a test."""
 
     SCENE: FailureScene
-    # Real casts: the evacuate API answers before the rebuild, as in a cloud.
-    CAST_AS_CALL = False
 
     def runTest(self) -> None:
         scene = self.SCENE
@@ -231,57 +229,43 @@ class _FailureScene(cloud.SimulatedCloud):
         # CPC, a priority guest and a stopped guest on the LPAR that fails.
         group = self.create_group('anti-affinity', 'db-ha')
         servers = [self.boot_on('cpc%s-lpar1' % cpc[1:], 'db-ha-%d' % index,
-                                group=group)
+                                group=group)[0]
                    for index, cpc in enumerate(cpcs, 1)]
-        servers.append(self.boot_on(failed, 'web-1',
-                                    metadata={'zha:priority': '10'}))
-        servers.append(self.boot_on(failed, 'batch-1'))
+        servers += self.boot_on(failed, 'web-1',
+                                metadata={'zha:priority': '10'})
+        servers += self.boot_on(failed, 'batch-1')
         self.admin_api.post_server_action(servers[-1]['id'], {'os-stop': None})
         servers[-1] = self._wait_for_state_change(servers[-1], 'SHUTOFF')
         scene.guests = [GuestRow(s['name'], s['status'], self.host_of(s))
                         for s in servers]
 
-        tmp = self.useFixture(fixtures.TempDir()).path
-        nova = nova_client.NovaClient(client.connection(self))
-        evacuation = hook.Hook(
-            nova, None, coordination_url='file://%s/locks' % tmp,
-            state_dir=os.path.join(tmp, 'state'), partners=scene.partners,
-            max_parallel=3, instance_timeout=60, poll_interval=0.1,
-            profiles=factory.profiles_reader(nova))
-
+        # One controller: zha-evacuate watch with the HMC as detector and
+        # fencer, every other option at its default.
+        watch = self.controller('watch')
+        self.assertTrue(watch.led.wait(60), 'the watcher did not start')
         moving = [s['id'] for s in servers if self.host_of(s) == failed]
-        down = time.monotonic()
-        self.fail_host(failed)
-        report = evacuation.run(failed)
-        deadline = down + 60
-        while True:
-            after = {s['id']: self.admin_api.get_server(s['id'])
-                     for s in servers}
-            if all(self.host_of(after[i]) != failed and
-                   after[i]['status'] in ('ACTIVE', 'SHUTOFF')
-                   for i in moving):
-                break
-            self.assertLess(time.monotonic(), deadline)
+        self.fail_lpar(failed)
+        self.wait_until_back(moving, lambda host: host != failed,
+                             ('ACTIVE', 'SHUTOFF'),
+                             label='back (the stopped one SHUTOFF)')
+        back = self.timeline.seconds(self.timeline.last(recovery.ACTIVE))
+        scene.recovery_seconds = round(back or 0.0, 2)
+        scene.timeline = [
+            {'seconds': round(step.seconds, 2), 'step': step.what,
+             'detail': step.detail}
+            for step in recovery.steps(self.timeline)]
+        # The run's report, once the watcher has seen every guest back.
+        deadline = time.monotonic() + self.HANG_GUARD
+        while not watch.reports:
+            self.assertLess(time.monotonic(), deadline, 'no report')
             time.sleep(self.POLL_INTERVAL)
-        scene.recovery_seconds = round(time.monotonic() - down, 2)
-        scene.report = report.to_dict()
-        scene.report_table = report.to_table()
+        scene.report = watch.reports[0].to_dict()
+        scene.report_table = watch.reports[0].to_table()
+        after = {s['id']: self.admin_api.get_server(s['id'])
+                 for s in servers}
         for row, server in zip(scene.guests, servers, strict=True):
             row.state_after = after[server['id']]['status']
             row.host_after = self.host_of(after[server['id']])
-
-    def boot_on(self, host: str, name: str, metadata: dict | None = None,
-                group: dict | None = None) -> dict:
-        """Boot one server on a named host (admin), in a group if given."""
-        body = self._build_server(name=name, networks='none')
-        body['host'] = host
-        if metadata:
-            body['metadata'] = metadata
-        request: dict[str, Any] = {'server': body}
-        if group:
-            request['os:scheduler_hints'] = {'group': group['id']}
-        return self._wait_for_state_change(
-            self.admin_api.post_server(request), 'ACTIVE')
 
 
 def run_failure_scene(cpcs: int, lpars_per_cpc: int) -> FailureScene:
@@ -291,7 +275,8 @@ def run_failure_scene(cpcs: int, lpars_per_cpc: int) -> FailureScene:
         title='An LPAR fails: zha-evacuate restarts its guests on the standby',
         hosts=hosts, failed='cpc1-lpar1', partners=partners_of(hosts))
     scene.error = _run_case(type('FailureScene', (_FailureScene,), {
-        'HOSTS': hosts, 'ZHA_ENABLED': True, 'SCENE': scene}))
+        'HOSTS': hosts, 'ZHA_ENABLED': True, 'SCENE': scene,
+        'PARTNERS': scene.partners}))
     return scene
 
 
@@ -312,9 +297,11 @@ def render_failure(scene: FailureScene) -> str:
         'so the',
         'standby survives the loss of its primary\'s whole CPC; here %s -> '
         '%s.' % (scene.failed, partner),
-        '%s fails (nova-compute stopped, service forced down; no HMC in the'
+        '%s fails: its LPAR goes not-operating on the (faked) HMC and its'
         % scene.failed,
-        'simulation, so fencing = none), then the hook runs on it.',
+        'nova-compute stops. zha-evacuate watch (fencing = hmc, default '
+        'settings)',
+        'finds it on the HMC, fences it, forces it down and evacuates it.',
         '']
     header = ('GUEST', 'STATE BEFORE', 'HOST BEFORE', 'STATE AFTER',
               'HOST AFTER', 'CHANGE')
@@ -346,8 +333,17 @@ def render_failure(scene: FailureScene) -> str:
         lines.append('  the hook then let Nova\'s scheduler choose: %s.'
                      % inst['target'])
     lines += ['', "The hook's report:", scene.report_table, '']
+    if scene.timeline:
+        lines.append('Timeline, in seconds after %s failed on the HMC:'
+                     % scene.failed)
+        width = max(len(step['step']) for step in scene.timeline)
+        lines += [('%7.1f  %s  %s' % (step['seconds'],
+                                      step['step'].ljust(width),
+                                      step['detail'])).rstrip()
+                  for step in scene.timeline]
+        lines.append('')
     moved = sum(1 for g in scene.guests if g.host_before == scene.failed)
     lines.append('Recovery: %d guest(s) back (ACTIVE ones ACTIVE, stopped '
-                 'ones SHUTOFF) %.1f s after %s went down.'
+                 'ones SHUTOFF) %.1f s after %s failed on the HMC.'
                  % (moved, scene.recovery_seconds or 0.0, scene.failed))
     return '\n'.join(lines)

@@ -68,6 +68,19 @@ class WatcherTest(base.BaseTestCase):
         self.assertEqual(3, len(calls))
 
 
+class _StopAtFirstWait(threading.Event):
+    """A stop event that records the first pause and ends the loop."""
+
+    def __init__(self):
+        super().__init__()
+        self.waits = []
+
+    def wait(self, timeout=None):
+        self.waits.append(timeout)
+        self.set()
+        return True
+
+
 class LeadershipTest(base.BaseTestCase):
     """Of the watchers sharing a coordination_url, the leader acts."""
 
@@ -101,6 +114,20 @@ class LeadershipTest(base.BaseTestCase):
         self.assertEqual([('a', None)], self.nova.evacuated)
         self.assertIn('This watcher (%s) leads'
                       % second.election.member_id.decode(), self.log.output)
+
+    def test_a_follower_with_hosts_due_asks_for_the_lead_often(self):
+        first, second = self.watcher(), self.watcher()
+        self.assertTrue(first.leads())
+        self.assertEqual([], second.run_once())
+        self.assertTrue(second.waiting)
+        # Its next round comes after TAKEOVER_INTERVAL, not poll_interval.
+        stop = _StopAtFirstWait()
+        second.run_forever(stop)
+        self.assertEqual([watch.TAKEOVER_INTERVAL], stop.waits)
+        # Once it leads and has evacuated, it waits poll_interval again.
+        first.election.stop()
+        self.assertEqual(['lpar1'], second.run_once())
+        self.assertFalse(second.waiting)
 
     def test_a_change_of_leadership_is_logged_once(self):
         first, second = self.watcher(), self.watcher()
@@ -168,7 +195,7 @@ class ProblemLoggingTest(base.BaseTestCase):
 
     def test_a_new_problem_is_logged_and_an_unexpected_one_once_in_full(self):
         errors = [RuntimeError('bug one')] * 3 + [KeyError('bug two')] * 3
-        self.hook.run = mock.Mock(side_effect=errors)
+        self.hook.recover = mock.Mock(side_effect=errors)
         for _ in errors:
             self.watcher.run_once()
         self.assertEqual(2, len(self.lines('ERROR')))
@@ -357,14 +384,14 @@ class HmcWatcherTest(base.BaseTestCase):
         self.assertNotIn('Traceback', self.log.output)
         # The seen-once failure is forgotten: nothing is due from the HMC.
         self.assertEqual({}, watcher.detector.hmc_failed())
-        self.hook.run = mock.Mock(side_effect=RuntimeError('HMC down'))
+        self.hook.recover = mock.Mock(side_effect=RuntimeError('HMC down'))
         watcher.run_once()
-        self.hook.run.assert_not_called()
+        self.hook.recover.assert_not_called()
         # Nova's heartbeat still works (fencing needs the HMC back, though).
         self.nova._services['lpar1'].up = False
         watcher.run_once()
-        self.hook.run.assert_called_once_with('lpar1', confirmed=False,
-                                              hmc_failed=set())
+        self.hook.recover.assert_called_once_with(
+            {'lpar1': False}, hmc_failed=set(), proceed=watcher.leads)
         self.session.hmc.enable()
         watcher.poll_hmc()
         watcher.poll_hmc()
@@ -391,16 +418,16 @@ class HmcWatcherTest(base.BaseTestCase):
                                 poll_interval=3600, hmc_reader=self.reader,
                                 hmc_poll_interval=0.01)
         stop = threading.Event()
-        real = self.hook.run
+        real = self.hook.recover
         ran = []
 
-        def run(host, **kwargs):
-            ran.append((host, kwargs['confirmed']))
+        def recover(failures, **kwargs):
+            ran.extend(failures.items())
             try:
-                return real(host, **kwargs)
+                return real(failures, **kwargs)
             finally:
                 stop.set()
-        self.hook.run = run
+        self.hook.recover = recover
         logoff = mock.patch.object(self.session, 'logoff',
                                    wraps=self.session.logoff).start()
         self.addCleanup(mock.patch.stopall)

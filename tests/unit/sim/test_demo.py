@@ -60,10 +60,20 @@ class FailureSceneTest(base.BaseTestCase):
                  'reason': 'cpc2-standby refused: evacuation failed'},
                 {'name': 'batch-1', 'target': 'cpc2-standby', 'reason': ''}]},
             report_table=table,
-            recovery_seconds=1.83)
+            recovery_seconds=6.83,
+            timeline=[
+                {'seconds': 0.0, 'step': 'failed on the HMC',
+                 'detail': 'LPAR CPC1LPAR1 of cpc1-lpar1 not-operating'},
+                {'seconds': 3.04, 'step': 'detected',
+                 'detail': 'cpc1-lpar1 by watch'},
+                {'seconds': 3.6, 'step': 'fenced',
+                 'detail': 'cpc1-lpar1: deactivate'},
+                {'seconds': 6.83, 'step': 'all ACTIVE', 'detail': ''}])
         text = demo.render_failure(scene)
         lines = text.splitlines()
         self.assertIn('here cpc1-lpar1 -> cpc2-standby.', text)
+        self.assertIn('finds it on the HMC, fences it, forces it down and '
+                      'evacuates it.', lines)
         header = next(line for line in lines if line.startswith('GUEST'))
         self.assertEqual(['GUEST', 'STATE', 'BEFORE', 'HOST', 'BEFORE',
                           'STATE', 'AFTER', 'HOST', 'AFTER', 'CHANGE'],
@@ -77,9 +87,24 @@ class FailureSceneTest(base.BaseTestCase):
         self.assertIn('db-ha-1: Nova refused the partner cpc2-standby (its '
                       'anti-affinity group already has db-ha-2 on Z2);', lines)
         self.assertIn(table, lines)
+        start = lines.index('Timeline, in seconds after cpc1-lpar1 failed '
+                            'on the HMC:')
+        self.assertEqual(
+            ['    0.0  failed on the HMC  LPAR CPC1LPAR1 of cpc1-lpar1 '
+             'not-operating',
+             '    3.0  detected           cpc1-lpar1 by watch',
+             '    3.6  fenced             cpc1-lpar1: deactivate',
+             '    6.8  all ACTIVE', ''],
+            lines[start + 1:start + 6])
         self.assertEqual('Recovery: 2 guest(s) back (ACTIVE ones ACTIVE, '
-                         'stopped ones SHUTOFF) 1.8 s after cpc1-lpar1 '
-                         'went down.', lines[-1])
+                         'stopped ones SHUTOFF) 6.8 s after cpc1-lpar1 '
+                         'failed on the HMC.', lines[-1])
+
+    def test_render_without_a_timeline(self):
+        text = demo.render_failure(_scene(recovery_seconds=2.0))
+        self.assertNotIn('Timeline', text)
+        self.assertTrue(text.endswith('2.0 s after cpc1-lpar1 failed on the '
+                                      'HMC.'))
 
     def test_render_of_a_failed_scene(self):
         text = demo.render_failure(_scene(error='AssertionError: too slow'))
@@ -90,8 +115,9 @@ class FailureSceneTest(base.BaseTestCase):
     def test_to_dict_is_json(self):
         guest = demo.GuestRow('web-1', 'ACTIVE', 'cpc1-lpar1',
                               'ACTIVE', 'cpc2-standby')
+        step = {'seconds': 3.04, 'step': 'detected', 'detail': 'cpc1-lpar1'}
         scene = _scene(guests=[guest], report={'failed': 0},
-                       recovery_seconds=1.5)
+                       recovery_seconds=1.5, timeline=[step])
         data = json.loads(json.dumps(scene.to_dict()))
         self.assertEqual('cpc1-lpar1', data['failed_host'])
         self.assertEqual(['cpc1-standby', 'cpc2-standby', 'cpc3-standby'],
@@ -101,3 +127,4 @@ class FailureSceneTest(base.BaseTestCase):
                            'state_after': 'ACTIVE',
                            'host_after': 'cpc2-standby'}], data['guests'])
         self.assertEqual(1.5, data['recovery_seconds'])
+        self.assertEqual([step], data['timeline'])

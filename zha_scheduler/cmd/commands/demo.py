@@ -13,16 +13,14 @@
 """``zha-scheduler demo``: stock Nova and zha-scheduler on simulated IBM Z."""
 
 import argparse
-import contextlib
+from collections.abc import Callable
 import json
 import logging
-import os
-import sys
 import tempfile
-from collections.abc import Callable, Iterator
 from typing import Any
 
 from zha_scheduler.cmd import common
+from zha_scheduler.sim import chatter
 
 
 def _bounded_int(low: int, high: int) -> Callable[[str], int]:
@@ -47,8 +45,9 @@ def add_parser(commands: Any) -> None:
         'scheduler, one fake-driver nova-compute per LPAR, real Placement) '
         'twice: once as stock Nova, once with the nova.conf lines of '
         'etc/nova/nova.conf.d/zha-scheduler.conf; then a third time with a '
-        'standby partition per CPC, fails an LPAR and runs the evacuation '
-        'hook on it.')
+        'standby partition per CPC and a faked HMC, fails an LPAR on the '
+        'HMC and shows zha-evacuate watch detect it, fence it and evacuate '
+        'its guests, with the timeline.')
     demo.add_argument('--cpcs', type=_bounded_int(2, 6), default=3,
                       help='CPCs in the simulated cloud (2-6, default 3)')
     demo.add_argument('--lpars-per-cpc', type=_bounded_int(2, 4), default=2,
@@ -59,24 +58,6 @@ def add_parser(commands: Any) -> None:
     demo.add_argument('--log-file',
                       help="file for Nova's logs (default: a temporary file)")
     demo.set_defaults(func=_demo)
-
-
-@contextlib.contextmanager
-def _output_to(path: str) -> Iterator[None]:
-    """Send file descriptors 1 and 2 (Nova's, eventlet's chatter) to a file."""
-    saved = {}
-    for stream, fd in ((sys.stdout, 1), (sys.stderr, 2)):
-        stream.flush()
-        saved[fd] = os.dup(fd)
-        with open(path, 'a') as log:
-            os.dup2(log.fileno(), fd)
-    try:
-        yield
-    finally:
-        for stream, fd in ((sys.stdout, 1), (sys.stderr, 2)):
-            stream.flush()
-            os.dup2(saved[fd], fd)
-            os.close(saved[fd])
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -91,7 +72,7 @@ def _demo(args: argparse.Namespace) -> int:
     # Nova's services log plenty; keep the terminal for the result: every
     # log line goes to the log file, never to stdout.
     logging.basicConfig(filename=log_file, level=logging.INFO, force=True)
-    with _output_to(log_file):
+    with chatter.output_to(log_file):
         from zha_scheduler.sim import demo
         scenes = [demo.run_scene(title, enabled, args.cpcs,
                                  args.lpars_per_cpc, args.members)
