@@ -160,6 +160,8 @@ class Event:
     what: str
     who: str = ''
     detail: str = ''
+    #: CPU seconds this process had used (time.process_time) by then.
+    cpu: float = 0.0
 
 
 class Timeline:
@@ -174,7 +176,8 @@ class Timeline:
 
     def mark(self, what: str, who: str = '', detail: str = '',
              at: float | None = None) -> Event:
-        event = Event(self.clock() if at is None else at, what, who, detail)
+        event = Event(self.clock() if at is None else at, what, who, detail,
+                      time.process_time())
         with self._lock:
             self._events.append(event)
         return event
