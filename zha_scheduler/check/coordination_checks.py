@@ -57,26 +57,12 @@ def check_coordination(hook: config_files.SafeConf | None,
                 CHECK, 'coordination_url %s: the lock directory is usable by '
                 'this user; locks are seen on this controller only' % shown)]
         seconds = coordination_backend.probe(url, timeout)
-    except coordination_backend.UnknownDriverError as exc:
+    except (coordination_backend.UnknownDriverError,
+            coordination_backend.DriverLibraryError,
+            coordination_backend.LockDirectoryError) as exc:
         return [findings.error(
             CHECK, '[zha_evacuate] coordination_url %s: %s. zha-evacuate '
-            'does not start' % (shown, exc),
-            'set coordination_url to a URL of an installed driver: %s'
-            % EXAMPLES)]
-    except coordination_backend.DriverLibraryError as exc:
-        return [findings.error(
-            CHECK, '[zha_evacuate] coordination_url %s: %s. zha-evacuate '
-            'does not start' % (shown, exc),
-            'install that package where zha-evacuate runs (pip install '
-            '"tooz[%s]", or the distribution\'s package)'
-            % _extra(url))]
-    except coordination_backend.LockDirectoryError as exc:
-        return [findings.error(
-            CHECK, '[zha_evacuate] coordination_url %s: %s. zha-evacuate '
-            'does not start' % (shown, exc),
-            'create the directory, writable by the user zha-evacuate runs '
-            'as (zha-scheduler in the shipped systemd units), or point '
-            'coordination_url at one it can write')]
+            'does not start' % (shown, exc), _start_fix(exc, url))]
     except coordination_backend.CoordinationError as exc:
         return [findings.error(
             CHECK, 'cannot use the coordination backend %s: %s. zha-evacuate '
@@ -93,6 +79,19 @@ def check_coordination(hook: config_files.SafeConf | None,
     return [findings.ok(CHECK, 'coordination backend %s answered (joined and '
                         'left in %.2f s); locks are %s'
                         % (shown, seconds, where))]
+
+
+def _start_fix(exc: Exception, url: str) -> str:
+    """What fixes a coordination_url that keeps zha-evacuate from starting."""
+    if isinstance(exc, coordination_backend.UnknownDriverError):
+        return ('set coordination_url to a URL of an installed driver: %s'
+                % EXAMPLES)
+    if isinstance(exc, coordination_backend.DriverLibraryError):
+        return ('install that package where zha-evacuate runs (pip install '
+                '"tooz[%s]", or the distribution\'s package)' % _extra(url))
+    return ('create the directory, writable by the user zha-evacuate runs '
+            'as (zha-scheduler in the shipped systemd units), or point '
+            'coordination_url at one it can write')
 
 
 def _extra(url: str) -> str:

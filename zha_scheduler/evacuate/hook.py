@@ -74,10 +74,7 @@ class Hook:
             written; nothing was fenced or changed.
         :raises fencing.FencingError: fencing failed; nothing was evacuated.
         """
-        # Recovery, not self.recover: whoever wraps both (the demo's
-        # timeline does) sees a run of one host once.
-        outcome = recovery.Recovery(self, {host: confirmed}, hmc_failed,
-                                    dry_run).run()[host]
+        outcome = self.recover({host: confirmed}, hmc_failed, dry_run)[host]
         if isinstance(outcome, Exception):
             raise outcome
         return outcome

@@ -48,6 +48,7 @@ from zha_scheduler.conf import evacuate as evacuate_conf
 from zha_scheduler.evacuate import factory
 from zha_scheduler.evacuate import lock
 from zha_scheduler.evacuate import progress
+from zha_scheduler.evacuate import report
 from zha_scheduler.sim import client
 from zha_scheduler.sim import cloud
 
@@ -383,26 +384,17 @@ class Controller:
             return now
         setattr(watcher, 'leads', leading)
 
-        # The reports of the runs that ended: Hook.run returns one, and
-        # Hook.recover (several hosts at once), where it exists, one per
-        # host that ended (or the exception, or None if left untouched).
-        run = evacuation.run
+        # Watch mode recovers through Hook.recover: the report of each host
+        # that ended (the others have an exception, or no outcome).
+        recover = evacuation.recover
 
-        def run_host(host: str, *args: Any, **kwargs: Any) -> Any:
-            report = run(host, *args, **kwargs)
-            self.reports.append(report)
-            return report
-        setattr(evacuation, 'run', run_host)
-
-        recover = getattr(evacuation, 'recover', None)
-        if recover is not None:
-            def recover_hosts(*args: Any, **kwargs: Any) -> Any:
-                outcomes = recover(*args, **kwargs)
-                self.reports.extend(
-                    outcome for _host, outcome in sorted(outcomes.items())
-                    if hasattr(outcome, 'to_dict'))
-                return outcomes
-            setattr(evacuation, 'recover', recover_hosts)
+        def recover_hosts(*args: Any, **kwargs: Any) -> Any:
+            outcomes = recover(*args, **kwargs)
+            self.reports.extend(
+                outcome for _host, outcome in sorted(outcomes.items())
+                if isinstance(outcome, report.Report))
+            return outcomes
+        setattr(evacuation, 'recover', recover_hosts)
 
         if evacuation.fencer is not None:
             fence = evacuation.fencer.fence
