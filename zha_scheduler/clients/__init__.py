@@ -17,5 +17,6 @@ config file's keystoneauth options, ``placement_client`` reads Placement
 (and writes the agent's traits), ``nova_client`` calls Nova's API and turns
 servers into ``model.Instance``, ``topology_files`` reads the partners and
 LPAR files, ``hmc`` opens sessions to the IBM Z HMC and reads LPAR statuses,
-and ``coordination_backend`` checks and probes the tooz backend.
+``coordination_backend`` checks and probes the tooz backend and
+``coordination_locks`` takes named locks there.
 """
