@@ -38,8 +38,14 @@ FAILED_MIGRATION_STATUSES = frozenset({'error', 'failed', 'cancelled'})
 #: once the instance's host is set, completed once the failed host, back,
 #: has removed its copy.
 ENDED_MIGRATION = frozenset({'done', 'completed'})
+#: Statuses of a migration that moved its instance: an evacuation done or
+#: completed, a live migration completed, a cold migration finished (the
+#: instance runs on the destination, waiting for its confirmation) or
+#: confirmed.
+MOVED_MIGRATION = frozenset({'done', 'completed', 'finished', 'confirmed'})
 EVACUATION = 'evacuation'
 LIVE_MIGRATION = 'live-migration'
+COLD_MIGRATION = 'migration'
 
 
 class NovaError(Exception):
@@ -71,10 +77,17 @@ class Migration:
     source: str | None
     destination: str | None
     created_at: str | None
+    kind: str | None = None
+    instance: str | None = None
 
     @property
     def failed(self) -> bool:
         return self.status in FAILED_MIGRATION_STATUSES
+
+    @property
+    def moved(self) -> bool:
+        """Whether it put its instance on the destination."""
+        return self.status in MOVED_MIGRATION
 
 
 def _field(resource: Any, name: str, default: Any = None) -> Any:
@@ -130,6 +143,16 @@ class NovaClient:
             disabled_reason=reason)
         LOG.debug('Service of %s disabled: %s', service.host, reason)
 
+    def disable(self, service: Service, reason: str) -> None:
+        """Disable a service with a reason; its forced_down stays as is."""
+        self.conn.compute.update_service(service.id, status='disabled',
+                                         disabled_reason=reason)
+        LOG.debug('Service of %s disabled: %s', service.host, reason)
+
+    def enable(self, service: Service) -> None:
+        self.conn.compute.update_service(service.id, status='enabled')
+        LOG.debug('Service of %s enabled', service.host)
+
     def instances(self, host: str | None = None) -> list[model.Instance]:
         """Every project's servers, or those on one compute host."""
         query = {} if host is None else {'compute_host': host}
@@ -160,15 +183,52 @@ class NovaClient:
         except Exception as exc:  # openstacksdk raises its HttpException tree
             raise NovaError(str(exc)) from exc
 
-    def migrations(self, instance_id: str, kind: str) -> list[Migration]:
-        """The migrations of one kind of an instance, oldest first."""
+    def migrate(self, instance_id: str, host: str | None) -> None:
+        """Ask Nova to cold-migrate an instance (None: the scheduler picks).
+
+        :raises NovaError: Nova refused.
+        """
+        try:
+            self.conn.compute.migrate_server(instance_id, host=host)
+        except Exception as exc:  # openstacksdk raises its HttpException tree
+            raise NovaError(str(exc)) from exc
+
+    def confirm_resize(self, instance_id: str) -> None:
+        """Confirm a finished cold migration (the instance stays there).
+
+        :raises NovaError: Nova refused.
+        """
+        try:
+            self.conn.compute.confirm_server_resize(instance_id)
+        except Exception as exc:  # openstacksdk raises its HttpException tree
+            raise NovaError(str(exc)) from exc
+
+    def migrations(self, instance_id: str,
+                   kind: str | None = None) -> list[Migration]:
+        """The migrations of an instance (of one kind), oldest first."""
+        query = {'server_id': instance_id}
+        if kind is not None:
+            query['migration_type'] = kind
+        return self._migrations(query)
+
+    def migrations_from(self, host: str,
+                        status: str | None = None) -> list[Migration]:
+        """Every migration whose source is a host, oldest first."""
+        query = {'source_compute': host}
+        if status is not None:
+            query['status'] = status
+        return self._migrations(query)
+
+    def _migrations(self, query: dict[str, str]) -> list[Migration]:
+        # Nova lists them newest first (created_at, then id, from 2.59):
+        # reversed, migrations created in the same second keep their order.
         found = [Migration(id=m.id, status=m.status,
                            source=m.source_compute,
                            destination=m.dest_compute,
-                           created_at=m.created_at)
-                 for m in self.conn.compute.migrations(
-                     server_id=instance_id, migration_type=kind)]
-        return sorted(found, key=lambda m: m.created_at or '')
+                           created_at=m.created_at, kind=m.migration_type,
+                           instance=m.server_id)
+                 for m in self.conn.compute.migrations(**query)]
+        return sorted(reversed(found), key=lambda m: m.created_at or '')
 
     def hypervisors(self) -> list[dict[str, Any]]:
         """Every hypervisor with its service host, page by page.

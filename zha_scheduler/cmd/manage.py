@@ -19,7 +19,8 @@ import sys
 from zha_scheduler.cmd import common
 
 # Subcommand modules under zha_scheduler.cmd.commands, in --help order.
-COMMANDS = ('demo', 'check', 'snapshot', 'explain', 'audit', 'capacity')
+COMMANDS = ('demo', 'check', 'snapshot', 'explain', 'audit', 'capacity',
+            'drain', 'failback')
 
 
 def _parser() -> common.ArgumentParser:

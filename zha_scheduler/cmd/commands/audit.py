@@ -29,9 +29,11 @@ def add_parser(commands: Any) -> None:
         'level, members on degraded hosts and on standby partitions outside a '
         'recovery. Proposes live migrations; --apply performs them one at a '
         'time through the Nova API (the scheduler, with the ZHA filters, '
-        'picks each target) and stops at the first failure. Exit status: 0 '
-        'nothing broken (or all repaired), 1 violations remain or a move '
-        'failed, 2 usage or configuration error.')
+        'picks each target) and stops at the first failure. On the live '
+        'cloud it also lists the instances on standby partitions whose home '
+        'host is healthy again (failback due). Exit status: 0 nothing broken '
+        '(or all repaired) and no failback due, 1 violations remain, a '
+        'failback is due or a move failed, 2 usage or configuration error.')
     _insight.add_source_arguments(parser)
     parser.add_argument('--group',
                         help='audit one server group (uuid or name)')
@@ -76,7 +78,20 @@ def run(args: argparse.Namespace, conn: Any = None,
         return _insight.fail('audit', exc)
     output: dict[str, Any] = {'audit': report.to_dict()}
     sections = [render(report)]
-    status = _insight.EXIT_FOUND if report.violations else _insight.EXIT_OK
+    due = None
+    if not args.snapshot:
+        from zha_scheduler.insight import homes
+
+        try:
+            due = homes.failback_due(nova_client.NovaClient(conn), snap)
+        except Exception as exc:  # openstacksdk raises its HttpException tree
+            return _insight.fail('audit', 'cannot read the migrations: %s'
+                                 % exc)
+        sections.append(render_failback_due(due))
+    output['failback_due'] = (None if due is None else
+                              [d.__dict__ for d in due])
+    status = (_insight.EXIT_FOUND if report.violations or due
+              else _insight.EXIT_OK)
     if args.apply and report.moves:
         results = repair.apply(nova_client.NovaClient(conn), report.moves,
                                timeout=args.timeout,
@@ -91,7 +106,7 @@ def run(args: argparse.Namespace, conn: Any = None,
             return _insight.fail('audit', exc)
         output['after'] = after.to_dict()
         sections.append('After the moves:\n' + render(after))
-        status = (_insight.EXIT_FOUND if failed or after.violations
+        status = (_insight.EXIT_FOUND if failed or after.violations or due
                   else _insight.EXIT_OK)
     if args.format == 'json':
         print(json.dumps(output, indent=2))
@@ -121,6 +136,18 @@ def render(report: Any) -> str:
     lines.append('')
     lines.append('%d violation(s) in %d group(s); %d move(s) proposed.' % (
         report.violations, len(report.groups), len(report.moves)))
+    return '\n'.join(lines)
+
+
+def render_failback_due(due: list[Any]) -> str:
+    if not due:
+        return ('Failback due: none (no instance on a standby partition '
+                'whose home is healthy).')
+    lines = ['Failback due (on a standby partition, home healthy again; '
+             'run "zha-scheduler failback HOME"):']
+    for d in due:
+        lines.append('  %s (%s) on %s, home %s' % (d.name, d.instance,
+                                                   d.host, d.home))
     return '\n'.join(lines)
 
 
