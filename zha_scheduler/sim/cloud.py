@@ -27,6 +27,7 @@ import os
 import sys
 import time
 from typing import Any
+import unittest
 
 import fixtures
 from nova.tests.functional import integrated_helpers
@@ -348,3 +349,11 @@ class SimulatedCloud(integrated_helpers._IntegratedTestBase):
     def members_per_cpc(self, servers: list[dict]) -> collections.Counter:
         return collections.Counter(self.cpc_of(self.host_of(s))
                                    for s in servers)
+
+
+def run_case(case_class: type) -> str | None:
+    """Run a scene's test case; return the last line of its error, if any."""
+    result = unittest.TestResult()
+    case_class().run(result)
+    problems = result.errors + result.failures
+    return problems[0][1].strip().splitlines()[-1] if problems else None

@@ -22,16 +22,18 @@ The failure scene starts a cloud with a standby partition per CPC and
 zhmcclient's faked HMC, boots guests, runs ``zha-evacuate watch`` (the HMC
 as detector and fencer, default settings) and fails one LPAR on the HMC
 (``not-operating``, its nova-compute stopped); it shows the timeline of
-the recovery and where each guest was before and after.
+the recovery and where each guest was before and after. The maintenance
+scene (``maintenance_scene``) drains a CPC of the same cloud and fails it
+back.
 """
 
 import collections
 import dataclasses
 import time
 from typing import Any
-import unittest
 
 from zha_scheduler.sim import cloud
+from zha_scheduler.sim import maintenance_scene
 from zha_scheduler.sim import recovery
 from zha_scheduler import traits
 
@@ -107,18 +109,10 @@ def run_scene(title: str, zha_enabled: bool, cpcs: int, lpars_per_cpc: int,
     """Start a simulated cloud, boot the groups and return where they went."""
     hosts = cloud.grid(cpcs=cpcs, lpars_per_cpc=lpars_per_cpc)
     scene = SceneResult(title=title, hosts=hosts)
-    scene.error = _run_case(type('Scene', (_Scene,), {
+    scene.error = cloud.run_case(type('Scene', (_Scene,), {
         'HOSTS': hosts, 'LPARS_PER_CPC': lpars_per_cpc, 'MEMBERS': members,
         'ZHA_ENABLED': zha_enabled, 'SCENE': scene}))
     return scene
-
-
-def _run_case(case_class: type) -> str | None:
-    """Run a scene's test case; return the last line of its error, if any."""
-    result = unittest.TestResult()
-    case_class().run(result)
-    problems = result.errors + result.failures
-    return problems[0][1].strip().splitlines()[-1] if problems else None
 
 
 def render(scene: SceneResult) -> str:
@@ -274,7 +268,7 @@ def run_failure_scene(cpcs: int, lpars_per_cpc: int) -> FailureScene:
     scene = FailureScene(
         title='An LPAR fails: zha-evacuate restarts its guests on the standby',
         hosts=hosts, failed='cpc1-lpar1', partners=partners_of(hosts))
-    scene.error = _run_case(type('FailureScene', (_FailureScene,), {
+    scene.error = cloud.run_case(type('FailureScene', (_FailureScene,), {
         'HOSTS': hosts, 'ZHA_ENABLED': True, 'SCENE': scene,
         'PARTNERS': scene.partners}))
     return scene
@@ -347,3 +341,12 @@ def render_failure(scene: FailureScene) -> str:
                  'ones SHUTOFF) %.1f s after %s failed on the HMC.'
                  % (moved, scene.recovery_seconds or 0.0, scene.failed))
     return '\n'.join(lines)
+
+
+def run_maintenance_scene(cpcs: int, lpars_per_cpc: int
+                          ) -> maintenance_scene.MaintenanceScene:
+    """The failure scene's cloud: drain CPC Z1, then fail it back."""
+    return maintenance_scene.run(failure_hosts(cpcs, lpars_per_cpc))
+
+
+render_maintenance = maintenance_scene.render

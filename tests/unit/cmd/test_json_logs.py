@@ -165,13 +165,14 @@ class JsonWithLogsTest(base.BaseTestCase):
             return types.SimpleNamespace(to_dict=lambda: {'scene': 1},
                                          error=None)
         fake = types.SimpleNamespace(run_scene=scene,
-                                     run_failure_scene=scene)
+                                     run_failure_scene=scene,
+                                     run_maintenance_scene=scene)
         # In place of the module, which imports Nova's test services.
         self.useFixture(fixtures.MonkeyPatch('zha_scheduler.sim.demo', fake))
         log_file = os.path.join(self.tmp, 'demo.log')
         status, out, err = self.manage('demo', '--format', 'json',
                                        '--log-file', log_file)
         self.assertEqual((0, ''), (status, err))
-        self.assertEqual([{'scene': 1}] * 3, json.loads(out))
+        self.assertEqual([{'scene': 1}] * 4, json.loads(out))
         with open(log_file) as f:
             self.assertIn(FORCED, f.read())

@@ -47,7 +47,8 @@ def add_parser(commands: Any) -> None:
         'etc/nova/nova.conf.d/zha-scheduler.conf; then a third time with a '
         'standby partition per CPC and a faked HMC, fails an LPAR on the '
         'HMC and shows zha-evacuate watch detect it, fence it and evacuate '
-        'its guests, with the timeline.')
+        'its guests, with the timeline; a fourth time drains CPC Z1 with '
+        'zha-scheduler drain and brings its guests home with failback.')
     demo.add_argument('--cpcs', type=_bounded_int(2, 6), default=3,
                       help='CPCs in the simulated cloud (2-6, default 3)')
     demo.add_argument('--lpars-per-cpc', type=_bounded_int(2, 4), default=2,
@@ -79,11 +80,16 @@ def _demo(args: argparse.Namespace) -> int:
                   for title, enabled in (('Stock Nova 34', False),
                                          ('Nova 34 with zha-scheduler', True))]
         failure = demo.run_failure_scene(args.cpcs, args.lpars_per_cpc)
+        maintenance = demo.run_maintenance_scene(args.cpcs,
+                                                 args.lpars_per_cpc)
     if args.format == 'json':
-        print(json.dumps([s.to_dict() for s in scenes] + [failure.to_dict()],
+        print(json.dumps([s.to_dict() for s in scenes] +
+                         [failure.to_dict(), maintenance.to_dict()],
                          indent=2))
     else:
         print('\n\n'.join([demo.render(s) for s in scenes] +
-                          [demo.render_failure(failure)]))
+                          [demo.render_failure(failure),
+                           demo.render_maintenance(maintenance)]))
         print('\nNova logs: %s' % log_file)
-    return 1 if any(s.error for s in scenes) or failure.error else 0
+    errors = [s.error for s in scenes] + [failure.error, maintenance.error]
+    return 1 if any(errors) else 0
