@@ -12,8 +12,9 @@
 
 """The demo's maintenance scene: drain a CPC, then fail back.
 
-A cloud with a standby partition per CPC; an anti-affinity pair on the
-first two CPCs, guests on every LPAR of the first CPC, one of them stopped.
+A cloud with a standby partition per CPC; the same number of guests on
+every LPAR of the first CPC, one of them stopped and one a member of an
+anti-affinity pair whose other member runs on the second CPC.
 ``zha-scheduler drain --cpc Z1`` empties the CPC through Nova's scheduler
 (the ZHA filters keep the pair on two CPCs and the standbys free), then
 ``zha-scheduler failback --cpc Z1`` brings every guest home. Both commands
@@ -81,6 +82,22 @@ class _MaintenanceCase(cloud.SimulatedCloud):
 
     def runTest(self) -> None:
         scene = self.SCENE
+        servers = self.boot_guests()
+        scene.guests = [GuestPath(s['name'], s['status'], self.host_of(s))
+                        for s in servers]
+        plan = self.command('drain', '--cpc', CPC, '--dry-run')
+        degraded = ['--allow-degraded'] if plan['groups_at_risk'] else []
+        scene.drain = self.command('drain', '--cpc', CPC, *degraded)
+        self.record(servers, 'drained')
+        scene.failback = self.command('failback', '--cpc', CPC)
+        self.record(servers, 'home')
+
+    def boot_guests(self) -> list[dict]:
+        """GUESTS_PER_LPAR guests on each LPAR of the CPC, the last stopped.
+
+        The first LPAR's first guest is a member of an anti-affinity pair
+        whose other member runs on the next CPC.
+        """
         tmp = self.useFixture(fixtures.TempDir()).path
         self.conf_file = os.path.join(tmp, 'zha-scheduler.conf')
         with open(self.conf_file, 'w') as f:
@@ -93,21 +110,15 @@ class _MaintenanceCase(cloud.SimulatedCloud):
         servers = self.boot_on(lpars[0], 'db-ha-1', group=group)
         servers += self.boot_on(lpars[0].replace('cpc1', 'cpc2'), 'db-ha-2',
                                 group=group)
-        for lpar in lpars:
-            servers += self.boot_on(lpar, 'app-%s' % lpar.split('-')[1],
-                                    count=self.GUESTS_PER_LPAR)
-        stopped = servers[-1]
-        self.admin_api.post_server_action(stopped['id'], {'os-stop': None})
-        servers[-1] = self._wait_for_state_change(stopped, 'SHUTOFF')
-        scene.guests = [GuestPath(s['name'], s['status'], self.host_of(s))
-                        for s in servers]
-
-        plan = self.command('drain', '--cpc', CPC, '--dry-run')
-        degraded = ['--allow-degraded'] if plan['groups_at_risk'] else []
-        scene.drain = self.command('drain', '--cpc', CPC, *degraded)
-        self.record(servers, 'drained')
-        scene.failback = self.command('failback', '--cpc', CPC)
-        self.record(servers, 'home')
+        for index, lpar in enumerate(lpars):
+            count = self.GUESTS_PER_LPAR - (index == 0)
+            if count:
+                servers += self.boot_on(lpar, 'app-%s' % lpar.split('-')[1],
+                                        count=count)
+        self.admin_api.post_server_action(servers[-1]['id'],
+                                          {'os-stop': None})
+        servers[-1] = self._wait_for_state_change(servers[-1], 'SHUTOFF')
+        return servers
 
     def command(self, *argv: str) -> dict[str, Any]:
         """Run a zha-scheduler command as an operator would; its report."""

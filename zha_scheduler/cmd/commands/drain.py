@@ -79,8 +79,6 @@ def run(args: argparse.Namespace, conn: Any = None,
         return _report(args, plan, refused=_refused(args, plan))
     try:
         with _maintenance.locked(url, target, 'drain'):
-            # What an earlier run left, read once this run holds the target.
-            snap = _insight.read_snapshot(args, conf, conn)
             plan = _plan(args, nova, snap, target, level)
             if _refused(args, plan):
                 return _report(args, plan, refused=True)

@@ -68,7 +68,6 @@ def run(args: argparse.Namespace, conn: Any = None,
         if args.dry_run:
             return _report(args, _plan(nova, snap, target))
         with _maintenance.locked(url, target, 'failback'):
-            snap = _insight.read_snapshot(args, conf, conn)
             plan = _plan(nova, snap, target)
             if plan.not_ready:
                 return _report(args, plan)
