@@ -43,6 +43,9 @@ ENDED_MIGRATION = frozenset({'done', 'completed'})
 #: instance runs on the destination, waiting for its confirmation) or
 #: confirmed.
 MOVED_MIGRATION = frozenset({'done', 'completed', 'finished', 'confirmed'})
+#: disabled_reason prefix of a host ``zha-scheduler drain`` emptied for
+#: maintenance (the evacuation hook leaves such a host alone).
+DRAIN_REASON_PREFIX = 'zha-scheduler drain:'
 EVACUATION = 'evacuation'
 LIVE_MIGRATION = 'live-migration'
 COLD_MIGRATION = 'migration'

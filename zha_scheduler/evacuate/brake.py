@@ -30,7 +30,10 @@ lost, hosts fine. It judges failures seen through Nova's heartbeat alone:
   first heartbeat failure after a CPC was lost (4 of 6 down), leaving the
   surviving CPC without HA until every repaired host was back; the question
   "is this controller cut off?" is one about the hosts still expected to
-  answer. A partition that cuts those off still trips the brake.
+  answer. A partition that cuts those off still trips the brake. Hosts
+  ``zha-scheduler drain`` emptied for maintenance (disabled reason
+  ``zha-scheduler drain: ...``) are set aside too: they are down on
+  purpose.
 * A host the hook has taken over is resumed, never braked: it is past the
   point of no return (fenced, forced down, maybe half evacuated).
 * The boundary stays where it was: more than ``max_down_fraction`` down
@@ -58,6 +61,12 @@ def taken_over(service: nova_client.Service) -> bool:
     return (service.disabled_reason or '').startswith(progress.REASON_PREFIX)
 
 
+def drained(service: nova_client.Service) -> bool:
+    """Whether zha-scheduler drain emptied it for maintenance."""
+    return service.disabled and (service.disabled_reason or '').startswith(
+        nova_client.DRAIN_REASON_PREFIX)
+
+
 def check(services: list[nova_client.Service], max_down_fraction: float,
           host: str | None = None,
           hmc_failed: Collection[str] = ()) -> None:
@@ -74,7 +83,8 @@ def check(services: list[nova_client.Service], max_down_fraction: float,
                                 for s in services):
         return
     judged = [s for s in services
-              if not taken_over(s) and s.host not in hmc_failed]
+              if not taken_over(s) and not drained(s) and
+              s.host not in hmc_failed]
     if not judged:
         return
     down = sorted(s.host for s in judged if not s.up)

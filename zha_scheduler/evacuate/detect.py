@@ -43,7 +43,10 @@ host the HMC reports failed while an operator has disabled its service
 with a reason of their own. Disabled by an operator means maintenance: a
 planned re-IPL or deactivation must not be fenced within seconds. Such a
 host is still evacuated by the heartbeat rule once its service is down for
-``grace_period``, as before.
+``grace_period``, as before, unless ``zha-scheduler drain`` disabled it
+(``zha-scheduler drain:`` reason): a drained host has given its instances
+away before its maintenance, and fencing it would stop the LPAR the
+operator is working on; it is never due.
 """
 
 from collections.abc import Callable
@@ -54,6 +57,7 @@ import time
 
 from zha_scheduler.clients import hmc
 from zha_scheduler.clients import nova_client
+from zha_scheduler.evacuate import brake
 from zha_scheduler.evacuate import progress
 
 HMC = 'hmc'
@@ -165,7 +169,7 @@ class Detector:
         confirmed, heartbeat = [], []
         for service in sorted(services, key=lambda s: s.host):
             host = service.host
-            if finished(service):
+            if finished(service) or brake.drained(service):
                 continue
             if host in failed and not in_maintenance(service):
                 confirmed.append(Due(host, HMC, 'the HMC reports it '

@@ -24,6 +24,7 @@ import dataclasses
 from typing import Any
 import urllib.parse
 
+from zha_scheduler.clients import nova_client
 from zha_scheduler.insight import snapshot
 from zha_scheduler import model
 from zha_scheduler import topology
@@ -44,8 +45,7 @@ MOVES = (LIVE, COLD, CONFIRM, WAIT)
 LIVE_STATUSES = ('ACTIVE', 'PAUSED')
 STOPPED = 'SHUTOFF'
 
-#: disabled_reason prefix of a drained host's service.
-DRAIN_REASON_PREFIX = 'zha-scheduler drain:'
+DRAIN_REASON_PREFIX = nova_client.DRAIN_REASON_PREFIX
 #: disabled_reason prefix of the evacuation hook
 #: (zha_scheduler.evacuate.progress).
 EVACUATE_REASON_PREFIX = 'zha-evacuate:'

@@ -78,6 +78,16 @@ class BrakeTest(base.BaseTestCase):
         brake.check(cloud(up=1, down=1, done=3, in_progress=1), 0.5)
         brake.check(cloud(done=4), 0.5)
 
+    def test_drained_hosts_are_set_aside(self):
+        # A CPC drained for maintenance: two of four hosts down on purpose;
+        # one more down by heartbeat is one of two, not three of four.
+        services = cloud(up=1, down=1) + [
+            fakes.service('cpc1-lpar%d' % i, up=False, disabled=True,
+                          reason='zha-scheduler drain: maintenance since '
+                                 '2026-12-01T20:00:00Z') for i in (1, 2)]
+        brake.check(services, 0.5)
+        self.assertHolds(services + [fakes.service('down9', up=False)], 0.5)
+
     def test_a_host_taken_over_is_resumed_not_braked(self):
         services = cloud(up=0, down=5, in_progress=1)
         brake.check(services, 0.5, 'run0')

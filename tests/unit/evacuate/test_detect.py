@@ -151,6 +151,19 @@ class DetectorTest(base.BaseTestCase):
         self.assertEqual([('lpar1', 'heartbeat')],
                          [(d.host, d.cause) for d in self.due()])
 
+    def test_a_drained_host_is_never_due(self):
+        # zha-scheduler drain moved its instances away: its maintenance
+        # (the LPAR deactivated, nova-compute stopped) is not a failure.
+        self.services[0] = fakes.service(
+            'lpar1', up=False, disabled=True,
+            reason='zha-scheduler drain: maintenance since '
+                   '2026-12-01T20:00:00Z')
+        self.poll(lpar1='not-activated')
+        self.poll(lpar1='not-activated')
+        self.due()
+        self.now[0] = 3600
+        self.assertEqual([], self.due())
+
     def test_a_host_no_longer_in_lpars_file_is_forgotten(self):
         self.poll(lpar1='not-operating')
         self.poll(lpar2='not-operating')
