@@ -83,19 +83,28 @@ def plan(snap: snapshot.Snapshot, target: maintenance.Target, level: str,
     on_target = sorted((i for i in snap.instances
                         if i.placed and i.host in leaving),
                        key=lambda i: (i.host or '', i.name, i.uuid))
+    unconfirmed = {u: source for u, source in (unconfirmed or {}).items()
+                   if u in by_uuid and
+                   by_uuid[u].status == 'VERIFY_RESIZE'}
     steps = [maintenance.step_for(i, skip_stopped=skip_stopped)
-             for i in on_target]
-    for uuid, source in sorted((unconfirmed or {}).items()):
-        inst = by_uuid.get(uuid)
-        if inst is not None and inst.status == 'VERIFY_RESIZE':
-            steps.append(maintenance.Step(
-                uuid, inst.name, source, inst.status,
-                maintenance.CONFIRM, 'cold-migrated off the target by an '
-                'earlier run; confirming it'))
-    # A confirmation's instance has left already: it counts where it is.
+             for i in on_target if i.uuid not in unconfirmed]
+    for uuid, source in sorted(unconfirmed.items()):
+        inst = by_uuid[uuid]
+        if inst.host in leaving:
+            # Cold-migrated within the target (a drain of one of its
+            # LPARs): confirmed where it is, then moved on.
+            source, why = inst.host or '', 'then moving it on'
+        else:
+            why = 'it has left the target'
+        steps.append(maintenance.Step(
+            uuid, inst.name, source, inst.status, maintenance.CONFIRM,
+            'cold-migrated by an earlier run and not confirmed; confirming '
+            'it, %s' % why))
+    # A confirmation's instance has left the target unless it is on it.
     moving = {s.instance for s in steps
               if s.action in (maintenance.LIVE, maintenance.COLD,
-                              maintenance.WAIT)}
+                              maintenance.WAIT) or
+              (s.action == maintenance.CONFIRM and s.source in leaving)}
     staying = _staying_hosts(snap, leaving, use_standby)
     risks = [risk for group in snap.groups
              if (risk := _risk(snap, group, moving, staying, level))]

@@ -99,14 +99,15 @@ def resolve(snap: snapshot.Snapshot, host: str | None = None,
         return Target(HOST, host, (host,))
     kind, name = (CPC, cpc) if cpc is not None else (SITE, site or '')
     build = traits.cpc_trait if kind == CPC else traits.site_trait
-    wanted = build(name) if name.strip() else None
     found: dict[str, list[str]] = {}
     for h in snap.hosts:
         domain = snap.profile(h).domain(kind)
         if domain is not None:
             found.setdefault(domain, []).append(h.name)
     for domain, hosts in found.items():
-        if build(domain) == wanted:
+        # The trait's part in any case, or the name the agent was given.
+        if name.strip() and (domain.upper() == name.strip().upper() or
+                             build(domain) == build(name)):
             return Target(kind, domain, tuple(sorted(hosts)))
     raise TargetError('no compute host is in %s %r (its %s trait); known: '
                       '%s' % (kind.upper() if kind == CPC else kind, name,

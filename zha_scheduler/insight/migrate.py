@@ -106,16 +106,19 @@ class Runner:
                 started = self.clock()
                 flight = _Flight(step, started)
                 flights.append(flight)
-                ended = self._start(flight)
-                if ended is not None:
-                    finish(ended, started)
+                refused = self._start(flight)
+                if refused is not None:
+                    finish(refused, started)
                     flights.remove(flight)
             if not flights:
                 continue
             self.sleep(self.poll_interval)
             for flight in list(flights):
                 ended = self._poll(flight)
-                if ended is not None:
+                if isinstance(ended, maintenance.Step):
+                    queue.appendleft(ended)   # now it can move
+                    flights.remove(flight)
+                elif ended is not None:
                     finish(ended, flight.started)
                     flights.remove(flight)
         return outcomes
@@ -123,9 +126,11 @@ class Runner:
     def _retry(self, step: maintenance.Step, outcome: Outcome,
                retried: set[str], queue: collections.deque) -> bool:
         """Queue a step the scheduler could not place again, once."""
+        # Only a move that ended with the instance still on its source:
+        # not a timeout, whose move Nova may still finish.
         if (step.instance in retried or step.destination or
                 step.action not in (maintenance.LIVE, maintenance.COLD) or
-                outcome.destination not in (None, step.source) or
+                outcome.destination != step.source or
                 self.fallback is None):
             return False
         host = self.fallback(step)
@@ -181,7 +186,12 @@ class Runner:
                   if step.destination else ''})
         return None
 
-    def _poll(self, flight: _Flight) -> Outcome | None:
+    def _poll(self, flight: _Flight) -> Outcome | maintenance.Step | None:
+        """How the step ended, or None while it is not over.
+
+        A step to queue instead when the instance must move on after a wait
+        or a confirmation.
+        """
         step = flight.step
         try:
             inst = self.nova.get(step.instance)
@@ -208,6 +218,13 @@ class Runner:
         if inst.host != step.source:
             return self._outcome(step, MOVED, inst.host)
         last = self._last_migration(step.instance)
+        if (step.action in (maintenance.WAIT, maintenance.CONFIRM) and
+                (last is None or not last.failed)):
+            # What it waited for (a task, a confirmation within the
+            # target) is over and left it here: it moves now.
+            then = maintenance.step_for(inst, step.destination)
+            if then.action in (maintenance.LIVE, maintenance.COLD):
+                return then
         status = last.status if last is not None else 'without a record'
         return self._outcome(
             step, FAILED, step.source,

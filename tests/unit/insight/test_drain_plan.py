@@ -106,15 +106,15 @@ class StepsTest(base.BaseTestCase):
         self.assertIn('earlier run', confirm.reason)
 
     def test_unconfirmed_instance_on_the_target_has_one_step(self):
-        # BUG (drain.plan): a drain of cpc1-lpar1, killed after it
-        # cold-migrated 'a' to cpc1-lpar2, then a drain of CPC Z1: 'a' sits
-        # on the target unconfirmed and gets two steps, a STAY (it is
-        # VERIFY_RESIZE) and a CONFIRM, so the run counts it as cannot
-        # move and, once confirmed, as moved off the target it is still on.
+        # A drain of cpc1-lpar1, killed after it cold-migrated 'a' to
+        # cpc1-lpar2, then a drain of CPC Z1: 'a' sits on the target
+        # unconfirmed; it is confirmed there, then moves on (one step).
         instances = [instance('a', 'cpc1-lpar2', 'VERIFY_RESIZE')]
         plan = plan_of(test_audit.cloud(), instances, cpc='Z1',
                        unconfirmed={'a': 'cpc1-lpar1'})
-        self.assertEqual(['a'], [s.instance for s in plan.steps])
+        self.assertEqual([('a', maintenance.CONFIRM, 'cpc1-lpar2')],
+                         [(s.instance, s.action, s.source)
+                          for s in plan.steps])
 
     def test_confirmed_instance_does_not_count_as_leaving(self):
         # The confirmation's instance sits on Z2 already: the group's

@@ -132,10 +132,8 @@ class ResolveDomainTest(base.BaseTestCase):
                          (target.kind, target.name, target.hosts))
 
     def test_digested_trait_name_in_lower_case(self):
-        # BUG (maintenance.resolve): the docstring promises a CPC "named as
-        # in its trait without the prefix, in any case", but build(domain)
-        # == build(name) only holds for plain names: a lower-cased name part
-        # with a digest is not plain, so it is digested again, differently.
+        # "In any case": a name part with a digest, lower-cased, is not a
+        # plain name, so cpc_trait() would digest it again, differently.
         name = 'ORA-PROD'
         part = traits.cpc_trait(name)[len(traits.CPC_PREFIX):]
         snap = snapshot.Snapshot([host('a', name), host('b', 'Z2')])

@@ -58,7 +58,8 @@ class FakeCompute:
         return [types.SimpleNamespace(
             id='m1', status='error' if failed else 'running',
             source_compute='src-' + server_id, dest_compute=None,
-            created_at='2026-01-01')]
+            created_at='2026-01-01', migration_type=migration_type,
+            server_id=server_id)]
 
 
 def moves(*uuids):
