@@ -51,10 +51,13 @@ POLL = 0.2
 
 def _wait_moved(conn: Any, server_id: str, source: str) -> str:
     """Poll until the server left ``source`` and no task runs; its host."""
+    confirmed = False
     while True:
         server = conn.compute.get_server(server_id)
         if server.status == 'VERIFY_RESIZE' and server.task_state is None:
-            conn.compute.confirm_server_resize(server_id)
+            if not confirmed:
+                conn.compute.confirm_server_resize(server_id)
+                confirmed = True
         elif server.task_state is None and server.status != 'VERIFY_RESIZE':
             if server.status == 'ERROR' or server.compute_host == source:
                 raise RuntimeError('%s did not move off %s: %s' % (
@@ -117,15 +120,13 @@ def run(guests_per_lpar: int, rounds: int, max_parallel: int
             results['guests'] = sum(1 for s in servers
                                     if self.host_of(s) in lpars)
             # What planning alone costs (read the cloud, nothing moves).
-            results['plan'] = _timed(lambda: self.command(
-                'drain', '--cpc', maintenance_scene.CPC, '--dry-run'))
+            results['plan'] = _timed(lambda: self.command('drain',
+                                                          dry_run=True))
 
             def zha() -> dict[str, Any]:
-                drain = _timed(lambda: self.command(
-                    'drain', '--cpc', maintenance_scene.CPC,
-                    '--allow-degraded'))
-                failback = _timed(lambda: self.command(
-                    'failback', '--cpc', maintenance_scene.CPC))
+                drain = _timed(lambda: self.command('drain',
+                                                    allow_degraded=True))
+                failback = _timed(lambda: self.command('failback'))
                 return {'drain': drain, 'failback': failback}
 
             def serial() -> dict[str, Any]:

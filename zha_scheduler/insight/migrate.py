@@ -57,8 +57,8 @@ class _Flight:
     confirmed: bool = False
 
 
-#: Called with each outcome as it is known.
-OnDone = Callable[[Outcome], None]
+#: Called with each outcome as it is known, and how many are left.
+OnDone = Callable[[Outcome, int], None]
 #: Given a step the scheduler could not place, the host to try instead.
 Fallback = Callable[[maintenance.Step], str | None]
 
@@ -98,7 +98,8 @@ class Runner:
                 return
             outcomes.append(outcome)
             if self.on_done is not None:
-                self.on_done(outcome)
+                # The finishing flight is still in the list.
+                self.on_done(outcome, len(queue) + len(flights) - 1)
 
         while queue or flights:
             while queue and len(flights) < self.max_parallel:

@@ -15,27 +15,24 @@
 A cloud with a standby partition per CPC; the same number of guests on
 every LPAR of the first CPC, one of them stopped and one a member of an
 anti-affinity pair whose other member runs on the second CPC.
-``zha-scheduler drain --cpc Z1`` empties the CPC through Nova's scheduler
-(the ZHA filters keep the pair on two CPCs and the standbys free), then
-``zha-scheduler failback --cpc Z1`` brings every guest home. Both commands
-run as an operator runs them, with their JSON reports kept; the benchmark
+A drain of CPC Z1 empties it through Nova's scheduler (the ZHA filters
+keep the pair on two CPCs and the standbys free), then a failback of Z1
+brings every guest home: the library runs of ``zha-scheduler drain --cpc
+Z1`` and ``failback --cpc Z1``, whose reports are kept. The benchmark
 ``tools/benchmark_maintenance.py`` runs the same scene with more guests.
 """
 
-import contextlib
 import dataclasses
-import io
-import json
-import logging
-import os
 import time
 from typing import Any
 
 import fixtures
+from oslo_config import cfg
 
 from zha_scheduler.sim import client
 from zha_scheduler.sim import cloud
 
+CONF = cfg.CONF
 CPC = 'Z1'
 
 
@@ -85,11 +82,11 @@ class _MaintenanceCase(cloud.SimulatedCloud):
         servers = self.boot_guests()
         scene.guests = [GuestPath(s['name'], s['status'], self.host_of(s))
                         for s in servers]
-        plan = self.command('drain', '--cpc', CPC, '--dry-run')
-        degraded = ['--allow-degraded'] if plan['groups_at_risk'] else []
-        scene.drain = self.command('drain', '--cpc', CPC, *degraded)
+        plan = self.command('drain', dry_run=True)
+        scene.drain = self.command(
+            'drain', allow_degraded=bool(plan['groups_at_risk']))
         self.record(servers, 'drained')
-        scene.failback = self.command('failback', '--cpc', CPC)
+        scene.failback = self.command('failback')
         self.record(servers, 'home')
 
     def boot_guests(self) -> list[dict]:
@@ -98,11 +95,8 @@ class _MaintenanceCase(cloud.SimulatedCloud):
         The first LPAR's first guest is a member of an anti-affinity pair
         whose other member runs on the next CPC.
         """
-        tmp = self.useFixture(fixtures.TempDir()).path
-        self.conf_file = os.path.join(tmp, 'zha-scheduler.conf')
-        with open(self.conf_file, 'w') as f:
-            f.write('[zha_evacuate]\ncoordination_url = file://%s/locks\n'
-                    % tmp)
+        self.lock_url = 'file://%s/locks' % self.useFixture(
+            fixtures.TempDir()).path
         self.conn = client.connection(self)
         lpars = [h.name for h in self.HOSTS
                  if h.cpc == CPC and not h.standby]
@@ -120,34 +114,34 @@ class _MaintenanceCase(cloud.SimulatedCloud):
         servers[-1] = self._wait_for_state_change(servers[-1], 'SHUTOFF')
         return servers
 
-    def command(self, *argv: str) -> dict[str, Any]:
-        """Run a zha-scheduler command as an operator would; its report."""
-        from zha_scheduler.cmd.commands import drain
-        from zha_scheduler.cmd.commands import failback
-        from zha_scheduler.cmd import manage
+    def command(self, kind: str, dry_run: bool = False,
+                allow_degraded: bool = False) -> dict[str, Any]:
+        """Drain or fail back CPC Z1 as the command does; its report."""
+        from zha_scheduler.insight import collect
+        from zha_scheduler.insight import maintenance
+        from zha_scheduler.insight import operations
 
-        args = manage._parser().parse_args(
-            list(argv) + ['--config-file', self.conf_file, '--format', 'json',
-                          '--max-parallel', str(self.MAX_PARALLEL)])
-        run = {'drain': drain.run, 'failback': failback.run}[args.command]
-        root = logging.getLogger()
-        handlers, level = list(root.handlers), root.level
-        out = io.StringIO()
+        options = operations.Options(
+            max_parallel=self.MAX_PARALLEL,
+            poll_interval=self.POLL_INTERVAL * 4, dry_run=dry_run,
+            allow_degraded=allow_degraded)
         started = time.monotonic()
-        try:
-            with contextlib.redirect_stdout(out):
-                status = run(args, conn=self.conn,
-                             poll_interval=self.POLL_INTERVAL * 4)
-        finally:
-            # The command logs its warnings to stderr; the demo's go to
-            # its log file.
-            root.handlers[:], root.level = handlers, level
-        name = args.command + (' (dry run)' if args.dry_run else '')
-        self.SCENE.statuses[name] = status
+        snap = collect.collect(self.conn)
+        target = maintenance.resolve(snap, cpc=CPC)
+        if kind == 'drain':
+            result = operations.run_drain(
+                self.conn, snap, target, CONF.zha_scheduler.spread_domain,
+                self.lock_url, options)
+        else:
+            result = operations.run_failback(self.conn, snap, target,
+                                             self.lock_url, options)
+        name = kind + (' (dry run)' if options.dry_run else '')
+        self.SCENE.statuses[name] = (3 if result.refused else
+                                     int(result.failed))
         self.SCENE.seconds[name] = round(time.monotonic() - started, 1)
-        report: dict[str, Any] = json.loads(out.getvalue())[args.command]
-        if status not in (0, 3) or (status == 3 and not args.dry_run):
-            self.fail('%s exited %d: %s' % (name, status, report))
+        if result.failed or (result.refused and not options.dry_run):
+            self.fail('%s: %s' % (name, result.to_dict()))
+        report: dict[str, Any] = result.to_dict()
         return report
 
     def record(self, servers: list[dict], field: str) -> None:

@@ -125,11 +125,17 @@ class RunnerCase(base.BaseTestCase):
         super().setUp()
         self.clock = zha_fakes.FakeClock()
         self.done = []
+        #: How many were left after each outcome.
+        self.left = []
+
+    def record(self, outcome, left):
+        self.done.append(outcome)
+        self.left.append(left)
 
     def run_steps(self, nova, todo, **kwargs):
         kwargs.setdefault('timeout', 30.0)
         runner = migrate.Runner(nova, poll_interval=1.0,
-                                on_done=self.done.append, clock=self.clock,
+                                on_done=self.record, clock=self.clock,
                                 sleep=self.clock.advance, **kwargs)
         return runner.run(todo)
 
@@ -185,6 +191,8 @@ class RunnerTest(RunnerCase):
         self.run_steps(nova, steps(server('a'), server('b')),
                        max_parallel=0)
         self.assertEqual(1, nova.most_in_flight)
+        # Progress learns how many are left after each one.
+        self.assertEqual([1, 0], self.left)
 
     def test_already_moved(self):
         nova = FakeNova([server('a', on='elsewhere')])

@@ -13,20 +13,12 @@
 """What drain and failback share: arguments, the lock, progress, output."""
 
 import argparse
-from collections.abc import Callable, Iterator
-import contextlib
+from collections.abc import Callable
 import sys
 import time
 from typing import Any, TextIO
 
 from zha_scheduler.cmd.commands import _insight
-from zha_scheduler.cmd import common
-
-EXIT_REFUSED = common.EXIT_REFUSED
-
-
-class Refused(Exception):
-    """The run would break a rule, or another run holds the target."""
 
 
 def add_arguments(parser: argparse.ArgumentParser, verb: str) -> None:
@@ -81,54 +73,88 @@ def coordination_url(conf: Any) -> str:
     return url
 
 
-@contextlib.contextmanager
-def locked(url: str, target: Any, verb: str) -> Iterator[None]:
-    """Hold the locks of every host of the target, or refuse at once.
-
-    :raises Refused: another drain or failback holds one of them.
-    :raises coordination_locks.LockError: the backend cannot be reached.
-    """
-    from zha_scheduler.clients import coordination_locks
-
-    def busy(name: bytes) -> str:
-        return ('another drain or failback holds %s (lock %s); it finishes '
-                'the job, or the lock expires when it has died' % (
-                    target, name.decode(errors='replace')))
-    try:
-        with coordination_locks.held(
-                url, target.lock_names(),
-                coordination_locks.member_id(verb, tool='zha-scheduler'),
-                busy):
-            yield
-    except coordination_locks.LockBusy as exc:
-        raise Refused(str(exc)) from None
-
-
 class Progress:
     """One line per instance as it finishes, with the time left, on a tty."""
 
-    def __init__(self, total: int, stream: TextIO | None = None,
+    def __init__(self, stream: TextIO | None = None,
                  clock: Callable[[], float] = time.monotonic) -> None:
-        self.total = total
         self.done = 0
         self.stream = stream if stream is not None else sys.stderr
         self.clock = clock
         self.started = clock()
         self.shown = self.stream.isatty()
 
-    def __call__(self, outcome: Any) -> None:
+    def __call__(self, outcome: Any, left: int) -> None:
         self.done += 1
         if not self.shown:
             return
         elapsed = self.clock() - self.started
-        left = elapsed / self.done * (self.total - self.done)
         print('[%d/%d] %s %s: %s -> %s (%.1f s)%s; elapsed %.0f s, about '
               '%.0f s left' % (
-                  self.done, self.total, outcome.outcome, outcome.name,
+                  self.done, self.done + left, outcome.outcome, outcome.name,
                   outcome.source, outcome.destination or '-',
                   outcome.seconds,
                   ': ' + outcome.detail if outcome.detail else '',
-                  elapsed, left), file=self.stream, flush=True)
+                  elapsed, elapsed / self.done * left),
+              file=self.stream, flush=True)
+
+
+def prepare(args: argparse.Namespace, conn: Any) -> tuple[Any, ...]:
+    """Check the arguments, read the configuration and the cloud.
+
+    :returns: the configuration, the coordination URL, the connection, the
+        snapshot and the target.
+    :raises UsageError: a bad argument, configuration or target.
+    """
+    from zha_scheduler.insight import maintenance
+
+    check_arguments(args)
+    conf = _insight.load_conf(args)
+    url = coordination_url(conf)
+    if conn is None:
+        conn = _insight.connection(conf)
+    snap = _insight.read_snapshot(args, conf, conn)
+    try:
+        target = maintenance.resolve(snap, args.host, args.cpc, args.site)
+    except maintenance.TargetError as exc:
+        raise _insight.UsageError(str(exc)) from None
+    return conf, url, conn, snap, target
+
+
+def options(args: argparse.Namespace, poll_interval: float,
+            **more: Any) -> Any:
+    from zha_scheduler.insight import operations
+
+    return operations.Options(dry_run=args.dry_run,
+                              max_parallel=args.max_parallel,
+                              timeout=args.timeout,
+                              poll_interval=poll_interval, **more)
+
+
+def run(args: argparse.Namespace, action: Callable[..., Any],
+        on_done: Any, render: Callable[[Any], str]) -> int:
+    """Run a drain or failback; print its report; the exit status."""
+    import json
+
+    from zha_scheduler.clients import coordination_locks
+    from zha_scheduler.clients import nova_client
+    from zha_scheduler.cmd import common
+    from zha_scheduler.insight import operations
+
+    prog = 'zha-scheduler ' + args.command
+    try:
+        report = action(on_done)
+    except operations.Refused as exc:
+        return common.fail(prog, exc, common.EXIT_REFUSED)
+    except (coordination_locks.LockError, nova_client.NovaError) as exc:
+        return common.fail(prog, exc, common.EXIT_FAILED)
+    if args.format == 'json':
+        print(json.dumps({args.command: report.to_dict()}, indent=2))
+    else:
+        print(render(report))
+    if report.refused:
+        return common.EXIT_REFUSED
+    return common.EXIT_FAILED if report.failed else common.EXIT_OK
 
 
 def render_steps(steps: list[Any]) -> list[str]:
@@ -146,24 +172,3 @@ def render_outcomes(outcomes: list[Any]) -> list[str]:
         o.outcome.upper(), o.name, o.instance, o.source,
         o.destination or '-', o.action, o.seconds,
         ': ' + o.detail if o.detail else '') for o in outcomes]
-
-
-def counts(outcomes: list[Any], steps: list[Any]) -> dict[str, int]:
-    """How many moved, failed, were skipped by choice or cannot move."""
-    from zha_scheduler.insight import maintenance
-    from zha_scheduler.insight import migrate
-
-    return {'moved': sum(o.outcome == migrate.MOVED for o in outcomes),
-            'failed': sum(o.outcome == migrate.FAILED for o in outcomes),
-            'skipped': sum(s.action == maintenance.SKIP for s in steps),
-            'cannot_move': sum(s.action == maintenance.STAY for s in steps)}
-
-
-def standby_load(nova: Any, snap: Any) -> dict[str, int]:
-    """Instances on each standby host now."""
-    standby = {h.name for h in snap.hosts if snap.profile(h).standby}
-    load = dict.fromkeys(sorted(standby), 0)
-    for inst in nova.instances():
-        if inst.placed and inst.host in load:
-            load[inst.host] += 1
-    return load

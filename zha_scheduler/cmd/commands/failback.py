@@ -14,14 +14,10 @@
 recovery, so that standby partitions are free again."""
 
 import argparse
-import dataclasses
-import json
-import time
 from typing import Any
 
 from zha_scheduler.cmd.commands import _insight
 from zha_scheduler.cmd.commands import _maintenance
-from zha_scheduler.cmd import common
 
 
 def add_parser(commands: Any) -> None:
@@ -46,88 +42,22 @@ def add_parser(commands: Any) -> None:
 def run(args: argparse.Namespace, conn: Any = None,
         poll_interval: float = 2.0, progress: Any = None) -> int:
     """Check the target, then bring its instances home."""
-    from zha_scheduler.clients import coordination_locks
-    from zha_scheduler.clients import nova_client
-    from zha_scheduler.insight import maintenance
-    from zha_scheduler.insight import migrate
+    from zha_scheduler.insight import operations
 
     _insight.quiet_logs()
-    started = time.monotonic()
     try:
-        _maintenance.check_arguments(args)
-        conf = _insight.load_conf(args)
-        url = _maintenance.coordination_url(conf)
-        if conn is None:
-            conn = _insight.connection(conf)
-        nova = nova_client.NovaClient(conn)
-        snap = _insight.read_snapshot(args, conf, conn)
-        target = maintenance.resolve(snap, args.host, args.cpc, args.site)
-    except (_insight.UsageError, maintenance.TargetError) as exc:
-        return _insight.fail('failback', exc)
-    try:
-        if args.dry_run:
-            return _report(args, _plan(nova, snap, target))
-        with _maintenance.locked(url, target, 'failback'):
-            plan = _plan(nova, snap, target)
-            if plan.not_ready:
-                return _report(args, plan)
-            services = {s.host: s for s in nova.services()}
-            for host in plan.to_enable:
-                nova.enable(services[host])
-            moving = [s for s in plan.steps
-                      if s.action in maintenance.MOVES]
-            outcomes = migrate.Runner(
-                nova, max_parallel=args.max_parallel, timeout=args.timeout,
-                poll_interval=poll_interval,
-                on_done=progress or _maintenance.Progress(len(moving))
-            ).run(moving)
-            standby = _maintenance.standby_load(nova, snap)
-    except _maintenance.Refused as exc:
-        return common.fail('zha-scheduler failback', exc,
-                           common.EXIT_REFUSED)
+        _, url, conn, snap, target = _maintenance.prepare(args, conn)
     except _insight.UsageError as exc:
         return _insight.fail('failback', exc)
-    except (coordination_locks.LockError, nova_client.NovaError) as exc:
-        return common.fail('zha-scheduler failback', exc, common.EXIT_FAILED)
-    return _report(args, plan, outcomes, standby,
-                   time.monotonic() - started)
+    options = _maintenance.options(args, poll_interval)
+    return _maintenance.run(
+        args, lambda on_done: operations.run_failback(
+            conn, snap, target, url, options, on_done),
+        progress or _maintenance.Progress(), _render)
 
 
-def _plan(nova: Any, snap: Any, target: Any) -> Any:
-    from zha_scheduler.insight import failback
-    from zha_scheduler.insight import homes
-
-    services = {s.host: s for s in nova.services()}
-    return failback.plan(snap, target, services,
-                         homes.away_from(nova, target.hosts))
-
-
-def _report(args: argparse.Namespace, plan: Any,
-            outcomes: list[Any] | None = None,
-            standby: dict[str, int] | None = None,
-            seconds: float | None = None) -> int:
-    outcomes = outcomes or []
-    counts = _maintenance.counts(outcomes, plan.steps)
-    refused = bool(plan.not_ready)
-    report = dict(plan.to_dict(), dry_run=args.dry_run, refused=refused,
-                  enabled=[] if refused or args.dry_run
-                  else sorted(plan.to_enable),
-                  results=[dataclasses.asdict(o) for o in outcomes],
-                  standby_instances=standby,
-                  seconds=None if seconds is None else round(seconds, 1),
-                  **counts)
-    if args.format == 'json':
-        print(json.dumps({'failback': report}, indent=2))
-    else:
-        print(_render(plan, report, outcomes))
-    if refused:
-        return common.EXIT_REFUSED
-    if counts['failed'] or (counts['cannot_move'] and not args.dry_run):
-        return common.EXIT_FAILED
-    return common.EXIT_OK
-
-
-def _render(plan: Any, report: dict[str, Any], outcomes: list[Any]) -> str:
+def _render(result: Any) -> str:
+    plan, report, outcomes = result.plan, result.to_dict(), result.outcomes
     lines = ['Failback of %s (%s):' % (plan.target,
                                         ', '.join(plan.target.hosts))]
     for host, reason in sorted(plan.not_ready.items()):
