@@ -46,9 +46,6 @@ LIVE_STATUSES = ('ACTIVE', 'PAUSED')
 STOPPED = 'SHUTOFF'
 
 DRAIN_REASON_PREFIX = nova_client.DRAIN_REASON_PREFIX
-#: disabled_reason prefix of the evacuation hook
-#: (zha_scheduler.evacuate.progress).
-EVACUATE_REASON_PREFIX = 'zha-evacuate:'
 
 
 class TargetError(Exception):
@@ -152,12 +149,6 @@ def step_for(instance: model.Instance, destination: str | None = None,
         return step(COLD)
     return step(STAY, 'Nova moves only ACTIVE, PAUSED or SHUTOFF instances; '
                 'it is %s' % instance.status)
-
-
-def is_ours(reason: str | None) -> bool:
-    """Whether a disabled_reason was written by drain or zha-evacuate."""
-    return (reason or '').startswith((DRAIN_REASON_PREFIX,
-                                      EVACUATE_REASON_PREFIX))
 
 
 def not_ready(snap: snapshot.Snapshot, host: model.Host,

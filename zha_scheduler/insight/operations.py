@@ -18,6 +18,8 @@ the target's locks for the whole run, and returns a report the command
 prints (the demo's maintenance scene reads it too).
 """
 
+from collections.abc import Iterator
+import contextlib
 import dataclasses
 import datetime
 import time
@@ -98,14 +100,22 @@ class Report:
         return found
 
 
-def _locked(url: str, target: maintenance.Target, kind: str) -> Any:
+@contextlib.contextmanager
+def _locked(url: str, target: maintenance.Target,
+            kind: str) -> Iterator[None]:
+    """Hold every host's lock for the run, or raise Refused at once."""
     def busy(name: bytes) -> str:
         return ('another drain or failback holds %s (lock %s); it finishes '
                 'the job, or the lock expires when it has died' % (
                     target, name.decode(errors='replace')))
-    return coordination_locks.held(
-        url, target.lock_names(),
-        coordination_locks.member_id(kind, tool='zha-scheduler'), busy)
+    try:
+        with coordination_locks.held(
+                url, target.lock_names(),
+                coordination_locks.member_id(kind, tool='zha-scheduler'),
+                busy):
+            yield
+    except coordination_locks.LockBusy as exc:
+        raise Refused(str(exc)) from None
 
 
 def run_drain(conn: Any, snap: snapshot.Snapshot,
@@ -126,17 +136,14 @@ def run_drain(conn: Any, snap: snapshot.Snapshot,
         plan = _drain_plan(nova, snap, target, level, options)
         return Report('drain', plan, options, refused=_at_risk(plan,
                                                                options))
-    try:
-        with _locked(url, target, 'drain'):
-            plan = _drain_plan(nova, snap, target, level, options)
-            if _at_risk(plan, options):
-                return Report('drain', plan, options, refused=True)
-            _disable(nova, plan.to_disable, options.reason)
-            outcomes = _runner(nova, options, on_done, fallback=(
-                drain.StandbyPicker(snap, target) if options.use_standby
-                else None)).run(plan.steps)
-    except coordination_locks.LockBusy as exc:
-        raise Refused(str(exc)) from None
+    with _locked(url, target, 'drain'):
+        plan = _drain_plan(nova, snap, target, level, options)
+        if _at_risk(plan, options):
+            return Report('drain', plan, options, refused=True)
+        _disable(nova, plan.to_disable, options.reason)
+        outcomes = _runner(nova, options, on_done, fallback=(
+            drain.StandbyPicker(snap, target) if options.use_standby
+            else None)).run(plan.steps)
     return Report('drain', plan, options, changed=plan.to_disable,
                   outcomes=outcomes, seconds=time.monotonic() - started)
 
@@ -156,26 +163,18 @@ def run_failback(conn: Any, snap: snapshot.Snapshot,
         plan = _failback_plan(nova, snap, target)
         return Report('failback', plan, options,
                       refused=bool(plan.not_ready))
-    try:
-        with _locked(url, target, 'failback'):
-            plan = _failback_plan(nova, snap, target)
-            if plan.not_ready:
-                return Report('failback', plan, options, refused=True)
-            services = {s.host: s for s in nova.services()}
-            for host in sorted(plan.to_enable):
-                nova.enable(services[host])
-            outcomes = _runner(nova, options, on_done).run(plan.steps)
-    except coordination_locks.LockBusy as exc:
-        raise Refused(str(exc)) from None
+    with _locked(url, target, 'failback'):
+        plan = _failback_plan(nova, snap, target)
+        if plan.not_ready:
+            return Report('failback', plan, options, refused=True)
+        services = {s.host: s for s in nova.services()}
+        for host in sorted(plan.to_enable):
+            nova.enable(services[host])
+        outcomes = _runner(nova, options, on_done).run(plan.steps)
     return Report('failback', plan, options, changed=sorted(plan.to_enable),
                   outcomes=outcomes,
                   standby_instances=_standby_load(nova, snap),
                   seconds=time.monotonic() - started)
-
-
-def moving(steps: list[maintenance.Step]) -> int:
-    """How many of the steps move an instance (for progress)."""
-    return sum(s.action in maintenance.MOVES for s in steps)
 
 
 def _drain_plan(nova: nova_client.NovaClient, snap: snapshot.Snapshot,

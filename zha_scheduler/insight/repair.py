@@ -14,16 +14,20 @@
 
 Each move is a live migration without a target host, so that the scheduler,
 with the ZHA filters, picks the destination; the next move starts only when
-the previous one has finished, and the first failure stops the run.
+the previous one has finished (``migrate.Runner``, one at a time), and the
+first failure stops the run.
 """
 
+from collections.abc import Callable, Iterable
 import dataclasses
 import time
-from collections.abc import Callable, Iterable
+
 from oslo_log import log as logging
 
 from zha_scheduler.clients import nova_client
 from zha_scheduler.insight import audit
+from zha_scheduler.insight import maintenance
+from zha_scheduler.insight import migrate
 
 LOG = logging.getLogger(__name__)
 
@@ -49,10 +53,13 @@ def apply(nova: nova_client.NovaClient, moves: Iterable[audit.Move],
           clock: Callable[[], float] = time.monotonic,
           sleep: Callable[[float], None] = time.sleep) -> list[MoveResult]:
     """Live-migrate each instance in turn; stop after the first failure."""
+    runner = migrate.Runner(nova, max_parallel=1, timeout=timeout,
+                            poll_interval=poll_interval, clock=clock,
+                            sleep=sleep)
     results = []
     for move in moves:
         started = clock()
-        result = _one(nova, move, timeout, poll_interval, clock, sleep)
+        result = _one(nova, runner, move)
         result.seconds = round(clock() - started, 1)
         results.append(result)
         if result.outcome != DONE:
@@ -67,53 +74,28 @@ def apply(nova: nova_client.NovaClient, moves: Iterable[audit.Move],
     return results
 
 
-def _one(nova: nova_client.NovaClient, move: audit.Move, timeout: float,
-         poll_interval: float, clock: Callable[[], float],
-         sleep: Callable[[float], None]) -> MoveResult:
-    def failed(detail: str, destination: str | None = None) -> MoveResult:
-        return MoveResult(move.instance, move.name, move.source, destination,
+def _one(nova: nova_client.NovaClient, runner: migrate.Runner,
+         move: audit.Move) -> MoveResult:
+    def failed(detail: str) -> MoveResult:
+        return MoveResult(move.instance, move.name, move.source, None,
                           FAILED, detail)
 
+    # The audit planned from a snapshot: a member that moved or stopped
+    # since then needs a new audit, not a move.
     try:
         inst = nova.get(move.instance)
-        if inst.host != move.source:
-            return failed('the instance is on %s now, not %s: re-run the '
-                          'audit' % (inst.host, move.source))
-        if inst.status != 'ACTIVE':
-            return failed('the instance is %s; only ACTIVE instances are '
-                          'live-migrated' % inst.status)
-        nova.live_migrate(move.instance, None)
     except Exception as exc:
-        return failed('Nova refused the live migration: %s' % exc)
-    deadline = clock() + timeout
-    while clock() < deadline:
-        sleep(poll_interval)
-        try:
-            inst = nova.get(move.instance)
-        except Exception as exc:
-            LOG.warning('Could not read %s (%s); retrying.', move.instance,
-                        exc)
-            continue
-        if inst.status == 'ERROR':
-            return failed('the instance went to ERROR', inst.host)
-        if inst.task_state is None and inst.status == 'ACTIVE':
-            if inst.host != move.source:
-                return MoveResult(move.instance, move.name, move.source,
-                                  inst.host, DONE)
-            last = _last_migration(nova, move.instance)
-            if last is not None and last.failed:
-                return failed('the live migration ended %s; the instance '
-                              'stays on %s' % (last.status, move.source),
-                              move.source)
-    return failed('not finished after %d seconds' % timeout)
-
-
-def _last_migration(nova: nova_client.NovaClient,
-                    instance: str) -> nova_client.Migration | None:
-    try:
-        migrations = nova.migrations(instance, nova_client.LIVE_MIGRATION)
-    except Exception as exc:
-        LOG.warning('Could not read the migrations of %s (%s).', instance,
-                    exc)
-        return None
-    return migrations[-1] if migrations else None
+        return failed('cannot read the instance: %s' % exc)
+    if inst.host != move.source:
+        return failed('the instance is on %s now, not %s: re-run the '
+                      'audit' % (inst.host, move.source))
+    if inst.status != 'ACTIVE':
+        return failed('the instance is %s; only ACTIVE instances are '
+                      'live-migrated' % inst.status)
+    (outcome,) = runner.run([maintenance.Step(
+        move.instance, move.name, move.source, inst.status,
+        maintenance.LIVE)])
+    return MoveResult(move.instance, move.name, move.source,
+                      outcome.destination,
+                      DONE if outcome.outcome == migrate.MOVED else FAILED,
+                      outcome.detail)

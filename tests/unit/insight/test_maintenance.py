@@ -262,14 +262,3 @@ class TargetTest(base.BaseTestCase):
         self.assertEqual({'kind': 'site', 'name': 'DC2',
                           'hosts': ['cpc2-lpar1', 'cpc2-lpar2']},
                          target.to_dict())
-
-
-class IsOursTest(base.BaseTestCase):
-
-    def test_reasons(self):
-        self.assertTrue(maintenance.is_ours(
-            maintenance.DRAIN_REASON_PREFIX + ' CPC Z1 since now'))
-        self.assertTrue(maintenance.is_ours(
-            maintenance.EVACUATE_REASON_PREFIX + ' fenced'))
-        self.assertFalse(maintenance.is_ours('firmware upgrade'))
-        self.assertFalse(maintenance.is_ours(None))

@@ -26,20 +26,26 @@ class FakeCompute:
 
     def __init__(self, hosts, outcome=None):
         self.hosts = dict(hosts)
+        self.sources = dict(hosts)
         # uuid -> destination, 'error' or 'refuse'
         self.outcome = outcome or {}
         self.calls = []
         self.polls = {}
+        self.migrating = set()
 
     def get_server(self, uuid):
         self.polls[uuid] = self.polls.get(uuid, 0) + 1
-        status, task = 'ACTIVE', None
-        if uuid in self.outcome and self.polls[uuid] > 1:
-            result = self.outcome[uuid]
+        status = 'ACTIVE'
+        result = self.outcome.get(uuid)
+        if uuid in self.migrating and self.polls[uuid] > 1:
             if result == 'error':
                 status = 'ERROR'
-            elif result not in ('refuse', 'fail'):
+            elif result not in ('fail', self.sources[uuid]):
                 self.hosts[uuid] = result
+            if result != self.sources[uuid]:    # the source: never ends
+                self.migrating.discard(uuid)
+        # Nova's API sets the task before it answers the request.
+        task = 'migrating' if uuid in self.migrating else None
         return types.SimpleNamespace(
             id=uuid, name='name-' + uuid, compute_host=self.hosts[uuid],
             hypervisor_hostname=self.hosts[uuid], status=status,
@@ -50,15 +56,15 @@ class FakeCompute:
         self.calls.append((uuid, host, block_migration))
         if self.outcome.get(uuid) == 'refuse':
             raise RuntimeError('No valid host was found.')
+        self.migrating.add(uuid)
         self.polls[uuid] = 1
 
-    def migrations(self, server_id, migration_type):
-        assert migration_type == 'live-migration', migration_type
+    def migrations(self, server_id, migration_type=None):
         failed = self.outcome.get(server_id) == 'fail'
         return [types.SimpleNamespace(
             id='m1', status='error' if failed else 'running',
             source_compute='src-' + server_id, dest_compute=None,
-            created_at='2026-01-01', migration_type=migration_type,
+            created_at='2026-01-01', migration_type='live-migration',
             server_id=server_id)]
 
 

@@ -84,13 +84,16 @@ def load_conf(args: argparse.Namespace) -> Any:
     return conf
 
 
-def connection(conf: Any) -> Any:
-    """An openstacksdk Connection from [nova], or UsageError when unset."""
+def connection(conf: Any, offline: bool = True) -> Any:
+    """An openstacksdk Connection from [nova], or UsageError when unset.
+
+    :param offline: whether the command can read a snapshot instead.
+    """
     if not conf.nova.auth_type:
         raise UsageError(
             'no [nova] credentials: pass --config-file with a [nova] '
-            'keystoneauth section (as in zha-evacuate.conf), or '
-            '--snapshot FILE')
+            'keystoneauth section (as in zha-evacuate.conf)%s' % (
+                ', or --snapshot FILE' if offline else ''))
     from zha_scheduler.clients import auth
     from zha_scheduler.clients import nova_client
     try:
@@ -115,7 +118,8 @@ def read_snapshot(args: argparse.Namespace, conf: Any,
     from openstack import exceptions as sdk_exc
 
     try:
-        return collect.collect(conn if conn is not None else connection(conf))
+        return collect.collect(conn if conn is not None else connection(
+            conf, offline=hasattr(args, 'snapshot')))
     except collect.CollectError as exc:
         raise UsageError(str(exc)) from None
     except (ks_exc.ClientException, sdk_exc.SDKException) as exc:
@@ -124,8 +128,10 @@ def read_snapshot(args: argparse.Namespace, conf: Any,
         # endpoint, fail here.
         raise UsageError(
             'cannot read the cloud with the [nova] credentials: %s; check '
-            'auth_url, endpoint and credentials in [nova], or use '
-            '--snapshot FILE' % conf_files.one_line(exc).rstrip('.')) from None
+            'auth_url, endpoint and credentials in [nova]%s' % (
+                conf_files.one_line(exc).rstrip('.'),
+                ', or use --snapshot FILE' if hasattr(args, 'snapshot')
+                else '')) from None
 
 
 def key_values(pairs: list[str] | None, what: str) -> dict[str, Any]:

@@ -112,7 +112,7 @@ def prepare(args: argparse.Namespace, conn: Any) -> tuple[Any, ...]:
     conf = _insight.load_conf(args)
     url = coordination_url(conf)
     if conn is None:
-        conn = _insight.connection(conf)
+        conn = _insight.connection(conf, offline=False)
     snap = _insight.read_snapshot(args, conf, conn)
     try:
         target = maintenance.resolve(snap, args.host, args.cpc, args.site)
