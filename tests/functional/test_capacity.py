@@ -59,7 +59,7 @@ class CapacityTest(cloud.SimulatedCloud):
         # The command builds its Connection from [nova]; hand it ours.
         self.useFixture(fixtures.MonkeyPatch(
             'zha_scheduler.cmd.commands._insight.connection',
-            lambda conf: self.conn))
+            lambda conf, **kwargs: self.conn))
 
     def command(self):
         out, err = io.StringIO(), io.StringIO()

@@ -234,9 +234,11 @@ class DrainTest(_MaintenanceCloud):
     def test_a_second_drain_of_the_same_host_is_refused(self):
         self.boot_on(LPAR, 'web')
         target = maintenance.Target('cpc', 'Z1', (LPAR, 'cpc1-lpar2'))
+        url = 'file://%s/locks' % self.tmp
         with coordination_locks.held(
-                'file://%s/locks' % self.tmp, target.lock_names(),
-                coordination_locks.member_id('test'), str):
+                coordination_locks.coordinator(
+                    url, coordination_locks.member_id('test')),
+                url, target.lock_names(), str):
             err = io.StringIO()
             with contextlib.redirect_stderr(err):
                 status = self.zha('drain', LPAR, '--format', 'table')[0]

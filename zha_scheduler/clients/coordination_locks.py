@@ -160,20 +160,22 @@ def quietly(action: Callable[[], Any], what: str) -> None:
 
 
 @contextlib.contextmanager
-def held(url: str, names: Sequence[bytes], member: bytes,
+def held(coordinator_: coordination.CoordinationDriver, url: str,
+         names: Sequence[bytes],
          busy: Callable[[bytes], str]) -> Iterator[None]:
     """Hold every named lock, never waiting for one; release them at the end.
 
-    The coordinator's heartbeat renews them while the block lasts; if the
-    process dies, a distributed backend frees them within EXPIRY seconds (a
-    file lock at once).
+    The coordinator (``coordinator()``, unstarted) is started here and
+    stopped at the end; its heartbeat renews the locks while the block
+    lasts. If the process dies, a distributed backend frees them within
+    EXPIRY seconds (a file lock at once).
 
+    :param url: the coordinator's URL, for messages.
     :param busy: the LockBusy message for a name another process holds.
     :raises LockBusy: another process holds one of them (those taken
         before it are released).
-    :raises LockError: the backend cannot be loaded or reached.
+    :raises LockError: the backend cannot be reached.
     """
-    coordinator_ = coordinator(url, member)
     try:
         coordinator_.start(start_heart=True)
     except BACKEND_ERRORS as exc:

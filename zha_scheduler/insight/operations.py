@@ -108,11 +108,11 @@ def _locked(url: str, target: maintenance.Target,
         return ('another drain or failback holds %s (lock %s); it finishes '
                 'the job, or the lock expires when it has died' % (
                     target, name.decode(errors='replace')))
+    member = coordination_locks.coordinator(
+        url, coordination_locks.member_id(kind, tool='zha-scheduler'))
     try:
-        with coordination_locks.held(
-                url, target.lock_names(),
-                coordination_locks.member_id(kind, tool='zha-scheduler'),
-                busy):
+        with coordination_locks.held(member, url, target.lock_names(),
+                                     busy):
             yield
     except coordination_locks.LockBusy as exc:
         raise Refused(str(exc)) from None
