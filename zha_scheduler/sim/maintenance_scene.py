@@ -171,13 +171,13 @@ def render(scene: MaintenanceScene) -> str:
     drain, failback = scene.drain or {}, scene.failback or {}
     cpc_of = {h.name: h.cpc for h in scene.hosts}
     lines += [
-        'zha-scheduler drain --cpc %s disables the services of %s' % (
+        'zha-scheduler drain --cpc %s disables %s' % (
             CPC, ', '.join(drain.get('disabled', []))),
         'and moves every guest through Nova\'s scheduler (live migration, '
-        'cold for the',
-        'stopped one); zha-scheduler failback --cpc %s then re-enables them '
-        'and' % CPC,
-        'brings each guest home by name.', '']
+        'cold for',
+        'the stopped one); zha-scheduler failback --cpc %s then enables '
+        'them again' % CPC,
+        'and brings each guest home by name.', '']
     header = ('GUEST', 'STATE', 'HOME', 'DURING MAINTENANCE', 'AFTER FAILBACK')
     rows = [header] + [
         (g.name, g.status, g.before,
