@@ -16,6 +16,7 @@ Servers come back as ``model.Instance``, whoever reads them: the evacuation
 hook, the snapshot and the audit's repairs.
 """
 
+from collections.abc import Callable
 import dataclasses
 from typing import Any
 
@@ -100,6 +101,15 @@ def _field(resource: Any, name: str, default: Any = None) -> Any:
     return getattr(resource, name, default)
 
 
+def _ask(request: Callable[[], Any],
+         error: type[NovaError] = NovaError) -> None:
+    """Make a request; raise Nova's refusal (any SDK error) as ``error``."""
+    try:
+        request()
+    except Exception as exc:  # openstacksdk raises its HttpException tree
+        raise error(str(exc)) from exc
+
+
 def flavor_from(flavor: Any) -> model.Flavor:
     """A flavor resource, or the flavor a server embeds (2.47+)."""
     return model.Flavor(
@@ -170,41 +180,32 @@ class NovaClient:
 
         :raises EvacuationFailed: Nova refused.
         """
-        try:
-            self.conn.compute.evacuate_server(instance_id, host=host)
-        except Exception as exc:  # openstacksdk raises its HttpException tree
-            raise EvacuationFailed(str(exc)) from exc
+        _ask(lambda: self.conn.compute.evacuate_server(instance_id,
+                                                       host=host),
+             EvacuationFailed)
 
     def live_migrate(self, instance_id: str, host: str | None) -> None:
         """Ask Nova to live-migrate an instance (None: the scheduler picks).
 
         :raises NovaError: Nova refused.
         """
-        try:
-            self.conn.compute.live_migrate_server(
-                instance_id, host=host, block_migration='auto')
-        except Exception as exc:  # openstacksdk raises its HttpException tree
-            raise NovaError(str(exc)) from exc
+        _ask(lambda: self.conn.compute.live_migrate_server(
+            instance_id, host=host, block_migration='auto'))
 
     def migrate(self, instance_id: str, host: str | None) -> None:
         """Ask Nova to cold-migrate an instance (None: the scheduler picks).
 
         :raises NovaError: Nova refused.
         """
-        try:
-            self.conn.compute.migrate_server(instance_id, host=host)
-        except Exception as exc:  # openstacksdk raises its HttpException tree
-            raise NovaError(str(exc)) from exc
+        _ask(lambda: self.conn.compute.migrate_server(instance_id,
+                                                      host=host))
 
     def confirm_resize(self, instance_id: str) -> None:
         """Confirm a finished cold migration (the instance stays there).
 
         :raises NovaError: Nova refused.
         """
-        try:
-            self.conn.compute.confirm_server_resize(instance_id)
-        except Exception as exc:  # openstacksdk raises its HttpException tree
-            raise NovaError(str(exc)) from exc
+        _ask(lambda: self.conn.compute.confirm_server_resize(instance_id))
 
     def migrations(self, instance_id: str,
                    kind: str | None = None) -> list[Migration]:
