@@ -10,7 +10,7 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""What drain and failback share: arguments, the lock, progress, output."""
+"""What drain and failback share: arguments, set-up, progress, output."""
 
 import argparse
 from collections.abc import Callable

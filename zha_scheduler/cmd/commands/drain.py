@@ -10,8 +10,7 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""``zha-scheduler drain``: empty a host, a CPC or a site before maintenance.
-"""
+"""``zha-scheduler drain``: empty a host, CPC or site before maintenance."""
 
 import argparse
 from typing import Any

@@ -10,8 +10,7 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""``zha-scheduler failback``: bring instances home after a drain or a
-recovery, so that standby partitions are free again."""
+"""``zha-scheduler failback``: bring instances home, free the standbys."""
 
 import argparse
 from typing import Any
