@@ -15,9 +15,10 @@
 One call lists the ``CUSTOM_ZHA_*`` traits that exist, then one
 ``GET /resource_providers?required=<trait>`` per trait gives the providers
 holding it: the number of calls grows with the vocabulary (CPCs, sites,
-consistency groups), never with the number of hosts. The result is cached for
+consistency groups), never with the number of hosts. The result is kept for
 ``[zha_scheduler] trait_cache_ttl`` seconds and shared by every ZHA filter and
-weigher of the scheduler process.
+weigher of the scheduler process; once read, it is refreshed in the
+background, so that no scheduling request waits for Placement.
 """
 
 import collections
@@ -96,25 +97,55 @@ def read_topology(client: placement_client.PlacementClient
             client.calls - before)
 
 
+def _spawn_daemon(work: Callable[[], None]) -> None:
+    """Run work in a daemon thread of its own.
+
+    nova-scheduler runs either with native threads or with eventlet, which
+    monkey-patches ``threading``: this is an OS thread in the first case and
+    a green thread in the second, each of which lets the scheduling
+    requests go on meanwhile.
+    """
+    threading.Thread(target=work, name='zha-topology-refresh',
+                     daemon=True).start()
+
+
 class TopologyView:
-    """TTL-cached Topology that keeps its last good value on failures."""
+    """Topology kept fresh in the background, its last good value on failures.
+
+    The first read waits for Placement (there is nothing to serve before
+    it), and so does the read after ``invalidate()``; after that a stale
+    view is still served at once while one refresh runs in the background,
+    so that no scheduling request waits for Placement. With
+    ``trait_cache_ttl = 0`` every request reads Placement itself (tests and
+    debugging).
+    """
 
     def __init__(self, client_factory: Callable[
                      [], placement_client.PlacementClient
                  ] = _nova_placement_client,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic,
+                 spawn: Callable[[Callable[[], None]], None] = _spawn_daemon
+                 ) -> None:
+        """:param spawn: starts a background refresh (tests run it inline)."""
         self._client_factory = client_factory
         self._clock = clock
-        self._lock = threading.Lock()
+        self._spawn = spawn
+        # Reentrant: a refresh run inline by spawn stores under it.
+        self._lock = threading.RLock()
         self._topology: Topology | None = None
         self._checked_at: float | None = None
         self._read_at: float | None = None
         self._last_request: object = None
+        self._refreshing = False
+        # Refreshes started and the last one stored: an older read that
+        # ends after a newer one is dropped.
+        self._started = 0
+        self._stored = 0
         # Placement calls made so far, for benchmarks and operator tools.
         self.placement_calls = 0
 
     def get(self, request: object = None) -> Topology:
-        """Return the topology, refreshing it when it is stale.
+        """Return the topology; refresh it when it is stale.
 
         :param request: the scheduling request asking (its RequestSpec). With
             ``trait_cache_ttl = 0`` the view refreshes once per request: the
@@ -124,31 +155,61 @@ class TopologyView:
         with self._lock:
             if not self._is_stale(request):
                 return self._topology or EMPTY
+            first = self._checked_at is None
             self._last_request = request
             self._checked_at = self._clock()
-            try:
-                client = self._client_factory()
-                before = client.calls
-                try:
-                    found, calls = read_topology(client)
-                finally:
-                    # Failed refreshes count too.
-                    self.placement_calls += client.calls - before
-            except Exception as exc:
-                # Never fail a scheduling request for this: the filters treat
-                # hosts the view does not know as unknown domains.
-                LOG.warning('Could not refresh the ZHA topology view from '
-                            'Placement (%(error)s); keeping the view read '
-                            '%(age)s. Retrying in %(ttl)s seconds.',
-                            {'error': exc, 'age': self._age_text(),
-                             'ttl': CONF.zha_scheduler.trait_cache_ttl})
+            self._started += 1
+            number = self._started
+            if first or CONF.zha_scheduler.trait_cache_ttl == 0:
+                # Nothing to serve yet, or asked for per request: the
+                # request waits, holding the lock so that requests arriving
+                # meanwhile wait for this read rather than make their own.
+                self._refresh(number)
                 return self._topology or EMPTY
+            if not self._refreshing:
+                self._refreshing = True
+                self._spawn(lambda: self._refresh_in_background(number))
+            return self._topology or EMPTY
+
+    def _refresh_in_background(self, number: int) -> None:
+        try:
+            self._refresh(number)
+        finally:
+            with self._lock:
+                self._refreshing = False
+
+    def _refresh(self, number: int) -> None:
+        """Read Placement (without the lock when in the background), store."""
+        calls = 0
+        try:
+            client = self._client_factory()
+            before = client.calls
+            try:
+                found, _ = read_topology(client)
+            finally:
+                # Failed refreshes count too.
+                calls = client.calls - before
+        except Exception as exc:
+            with self._lock:
+                self.placement_calls += calls
+            # Never fail a scheduling request for this: the filters treat
+            # hosts the view does not know as unknown domains.
+            LOG.warning('Could not refresh the ZHA topology view from '
+                        'Placement (%(error)s); keeping the view read '
+                        '%(age)s. Retrying in %(ttl)s seconds.',
+                        {'error': exc, 'age': self._age_text(),
+                         'ttl': CONF.zha_scheduler.trait_cache_ttl})
+            return
+        with self._lock:
+            self.placement_calls += calls
+            if number < self._stored:
+                return
+            self._stored = number
             self._topology = found
-            self._read_at = self._checked_at
-            LOG.debug('ZHA topology view refreshed: %(hosts)d hosts with ZHA '
-                      'traits, %(calls)d Placement calls.',
-                      {'hosts': len(found.by_uuid), 'calls': calls})
-            return found
+            self._read_at = self._clock()
+        LOG.debug('ZHA topology view refreshed: %(hosts)d hosts with ZHA '
+                  'traits, %(calls)d Placement calls.',
+                  {'hosts': len(found.by_uuid), 'calls': calls})
 
     def _is_stale(self, request: object) -> bool:
         if self._checked_at is None:
@@ -164,7 +225,7 @@ class TopologyView:
         return '%.0f seconds ago' % (self._clock() - self._read_at)
 
     def invalidate(self) -> None:
-        """Force a refresh on the next call (tools and tests)."""
+        """Make the next call read Placement itself (tools and tests)."""
         with self._lock:
             self._checked_at = None
 

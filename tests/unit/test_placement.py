@@ -12,6 +12,8 @@
 
 """Unit tests for zha_scheduler.placement."""
 
+import threading
+import time
 from unittest import mock
 
 from nova import test
@@ -51,9 +53,11 @@ class PlacementTest(test.NoDBTestCase):
         self.cloud.add('h3')
         self.client = self.cloud.client()
         self.clock = zha_fakes.FakeClock()
+        # Background refreshes run inline here: the tests below check what
+        # a refresh reads; BackgroundRefreshTest checks when it runs.
         self.view = placement.TopologyView(
             client_factory=lambda: placement_client.PlacementClient(
-                self.client), clock=self.clock)
+                self.client), clock=self.clock, spawn=lambda work: work())
 
     def _read(self, providers, **kwargs):
         client = zha_fakes.FakePlacementClient(providers, **kwargs)
@@ -228,7 +232,7 @@ class PlacementTest(test.NoDBTestCase):
     def test_view_client_factory_failure_is_handled(self):
         view = placement.TopologyView(
             client_factory=mock.Mock(side_effect=RuntimeError('no auth')),
-            clock=self.clock)
+            clock=self.clock, spawn=lambda work: work())
         with self.assertLogs(LOGGER, 'WARNING') as logs:
             self.assertIs(placement.EMPTY, view.get())
         self.assertIn('no auth', logs.records[0].getMessage())
@@ -250,3 +254,111 @@ class PlacementTest(test.NoDBTestCase):
         self.assertIs(view, placement.get_view())
         placement.reset_view()
         self.assertIsNot(view, placement.get_view())
+
+
+class BackgroundRefreshTest(test.NoDBTestCase):
+    """Once read, the view is refreshed while requests go on."""
+
+    def setUp(self):
+        super().setUp()
+        self.flags(trait_cache_ttl=30, group='zha_scheduler')
+        self.cloud = zha_fakes.Cloud()
+        self.cloud.add('h1', cpc='Z1', node='node1')
+        self.client = self.cloud.client()
+        self.clock = zha_fakes.FakeClock()
+        #: Refreshes started and not run yet.
+        self.pending = []
+        self.view = placement.TopologyView(
+            client_factory=lambda: placement_client.PlacementClient(
+                self.client), clock=self.clock, spawn=self.pending.append)
+
+    def run_pending(self):
+        while self.pending:
+            self.pending.pop(0)()
+
+    def stale_with_new_traits(self):
+        self.clock.advance(30)
+        self.cloud.providers[0]['traits'] = ['CUSTOM_ZHA_CPC_Z7']
+
+    def test_the_first_read_waits_for_placement(self):
+        self.assertEqual('Z1', self.view.get().profile(name='node1').cpc)
+        self.assertEqual([], self.pending)
+
+    def test_a_stale_view_is_served_while_it_is_refreshed(self):
+        old = self.view.get()
+        calls = len(self.client.calls)
+        self.stale_with_new_traits()
+
+        served = self.view.get()
+
+        # No Placement call inside the request: the old view, at once.
+        self.assertIs(old, served)
+        self.assertEqual(calls, len(self.client.calls))
+        self.assertEqual(1, len(self.pending))
+        self.run_pending()
+        self.assertEqual('Z7', self.view.get().profile(name='node1').cpc)
+        self.assertEqual(2 * calls, len(self.client.calls))
+        self.assertEqual([], self.pending)
+
+    def test_one_refresh_at_a_time(self):
+        self.view.get()
+        self.stale_with_new_traits()
+        self.view.get()
+        self.clock.advance(30)
+        self.view.get()
+        self.assertEqual(1, len(self.pending))
+        self.run_pending()
+        self.clock.advance(30)
+        self.view.get()
+        self.assertEqual(1, len(self.pending))
+
+    def test_a_failed_background_refresh_keeps_the_view(self):
+        old = self.view.get()
+        self.stale_with_new_traits()
+        self.client.errors = {'/traits': 500}
+        self.view.get()
+        with self.assertLogs(LOGGER, 'WARNING') as logs:
+            self.run_pending()
+        self.assertIn('30 seconds ago', logs.records[0].getMessage())
+        self.assertIs(old, self.view.get())
+        # Tried again after the TTL, in the background again.
+        self.client.errors = {}
+        self.clock.advance(30)
+        self.assertIs(old, self.view.get())
+        self.run_pending()
+        self.assertEqual('Z7', self.view.get().profile(name='node1').cpc)
+
+    def test_an_older_read_ending_last_is_dropped(self):
+        self.view.get()
+        self.stale_with_new_traits()
+        self.view.get()                     # a background read starts
+        self.view.invalidate()
+        newest = self.view.get()            # a newer read, made at once
+        self.assertEqual('Z7', newest.profile(name='node1').cpc)
+        self.cloud.providers[0]['traits'] = ['CUSTOM_ZHA_CPC_Z1']
+        self.run_pending()                  # the older read ends last
+        self.assertIs(newest, self.view.get())
+
+    def test_the_default_refresh_runs_in_a_thread_of_its_own(self):
+        release = threading.Event()
+        reading = threading.Event()
+        client = placement_client.PlacementClient(self.client)
+        view = placement.TopologyView(client_factory=lambda: client,
+                                      clock=self.clock)
+        old = view.get()
+        self.stale_with_new_traits()
+        real = client.zha_traits
+
+        def slow_traits():
+            reading.set()
+            release.wait(10)
+            return real()
+        client.zha_traits = slow_traits
+
+        self.assertIs(old, view.get())      # while Placement is slow
+        self.assertTrue(reading.wait(10))
+        release.set()
+        deadline = time.monotonic() + 10
+        while view.get().profile(name='node1').cpc != 'Z7':
+            self.assertLess(time.monotonic(), deadline)
+            time.sleep(0.01)

@@ -216,9 +216,10 @@ class ZhaFixture(fixtures.Fixture):
         self.clock = clock or FakeClock()
 
     def _setUp(self):
+        # Refreshes inline: a test advancing the clock sees the new view.
         self.view = placement.TopologyView(
             client_factory=lambda: placement_client.PlacementClient(
-                self.client), clock=self.clock)
+                self.client), clock=self.clock, spawn=lambda work: work())
         self.locator = members.MemberLocator(reader=self.reader)
         self.get_view = self.useFixture(fixtures.MockPatch(
             'zha_scheduler.placement.get_view', return_value=self.view)).mock
