@@ -22,7 +22,8 @@ audit and capacity on it, timing each stage. Usage::
         [--cpcs N] [--keep FILE]
 
 Each stage is a (name, callable) pair in ``stages()``; a callable gets the
-shared state dict and may add to it (the snapshot, the partners map).
+shared state dict and may add to it (the snapshot, the partners map). Each
+stage prints its wall-clock and CPU seconds.
 """
 
 import argparse
@@ -157,12 +158,14 @@ def main(argv: list[str] | None = None) -> int:
     total = 0.0
     try:
         for name, stage in stages():
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             detail = stage(state)
             elapsed = time.perf_counter() - start
+            cpu = time.process_time() - cpu
             total += elapsed
             suffix = '  (%s)' % detail if detail else ''
-            print('%s: %.2f s%s' % (name, elapsed, suffix), flush=True)
+            print('%s: %.2f s, CPU %.2f s%s' % (name, elapsed, cpu, suffix),
+                  flush=True)
     finally:
         if not args.keep:
             os.unlink(path)

@@ -21,6 +21,7 @@ share kept. Nothing is written anywhere.
 
 import contextlib
 import dataclasses
+import gc
 import logging as std_logging
 import uuid as uuid_lib
 from collections.abc import Iterator, Mapping
@@ -250,21 +251,40 @@ def explain(snap: snapshot.Snapshot, request: Request,
         nova.conf), which names the filters and weighers.
     :raises pipeline.PipelineError: when nova.conf's pipeline cannot load.
     """
+    # The snapshot lives as long as the run and holds no garbage: frozen,
+    # the collector's passes over the pipeline's short-lived objects do
+    # not walk its 50,000 instances each time (about 20% of the CPU).
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _explain(snap, request, conf)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _explain(snap: snapshot.Snapshot, request: Request,
+             conf: Any) -> Explanation:
     loaded = pipeline.load(conf)
     asked = candidates.query(request.flavor, request.image_properties)
     verdicts: dict[int, HostVerdict] = {}
-    states = hoststates.host_states(snap)
-    alive = []
-    for host, state in zip(snap.hosts, states, strict=True):
+    by_host: dict[int, HostVerdict] = {}
+    returned = []
+    for host in snap.hosts:
         profile = snap.profile(host)
         verdict = HostVerdict(host.name, host.node, profile.cpc, profile.site)
-        verdicts[id(state)] = verdict
+        by_host[id(host)] = verdict
         verdict.reason = candidates.rejection(host, asked)
         if verdict.reason:
             verdict.rejected_by = PLACEMENT
         else:
-            alive.append(state)
-    steps = [{'step': PLACEMENT, 'start': len(states), 'end': len(alive)}]
+            returned.append(host)
+    # HostStates only for what Placement returns, as in nova-scheduler.
+    alive = hoststates.host_states(snap, returned)
+    for host, state in zip(returned, alive, strict=True):
+        verdicts[id(state)] = by_host[id(host)]
+    steps = [{'step': PLACEMENT, 'start': len(snap.hosts),
+              'end': len(alive)}]
     with sources.replay(snap):
         spec = request_spec(request, snap)
         for filter_obj in loaded.filters:
@@ -291,7 +311,7 @@ def explain(snap: snapshot.Snapshot, request: Request,
         verdict = verdicts[id(state)]
         verdict.rank, verdict.weight, verdict.weights = rank, weight, shares
     ordered = ([verdicts[id(s)] for s, _, _ in ranked] +
-               [v for v in verdicts.values() if v.rank is None])
+               [v for v in by_host.values() if v.rank is None])
     tied = sum(1 for _, w, _ in ranked if ranked and w == ranked[0][1])
     return Explanation(request=_summary(request), placement_query=str(asked),
                        steps=steps, hosts=ordered,

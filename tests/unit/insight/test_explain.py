@@ -14,6 +14,8 @@
 Nova's pipeline replayed over a hand-built snapshot.
 """
 
+import gc
+from unittest import mock
 import uuid
 
 import nova.conf
@@ -21,6 +23,7 @@ from nova import test
 
 from zha_scheduler.cmd.commands import explain as explain_cmd
 from zha_scheduler.insight import explain
+from zha_scheduler.insight import hoststates
 from zha_scheduler.insight import pipeline
 from zha_scheduler.insight import snapshot
 from zha_scheduler import members
@@ -120,6 +123,20 @@ class ExplainTest(test.NoDBTestCase):
             self.assertIn('ZhaRedundancyWeigher', verdict.weights)
         self.assertGreater(result.hosts[0].weights['RAMWeigher'],
                            result.hosts[1].weights['RAMWeigher'])
+
+    def test_host_states_only_for_what_placement_returns(self):
+        built = []
+        real = hoststates.host_state
+
+        def counting(host, *args):
+            built.append(host.name)
+            return real(host, *args)
+        with mock.patch.object(hoststates, 'host_state', counting):
+            result = self.explain()
+        self.assertEqual(6, len(built))
+        self.assertNotIn('cpc4-lpar1', built)     # its service is disabled
+        self.assertEqual(8, len(result.hosts))
+        self.assertTrue(gc.isenabled())
 
     def test_steps_count_hosts_left(self):
         steps = [(s['step'], s['end']) for s in self.explain().steps]
