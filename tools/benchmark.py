@@ -246,7 +246,7 @@ def fresh(cloud: Cloud) -> tuple[int, float]:
     for state in cloud.states:
         state.update(service=dict(state.service, last_seen_up=now,
                                   updated_at=now))
-    cloud.view.invalidate()
+    cloud.view.invalidate(forget=True)
     calls, start = cloud.view.placement_calls, time.perf_counter()
     cloud.view.get()
     seconds = time.perf_counter() - start

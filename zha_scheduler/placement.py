@@ -12,20 +12,22 @@
 
 """The scheduler's view of the ZHA traits, read from Placement in bulk.
 
-One call lists the ``CUSTOM_ZHA_*`` traits that exist, then one
+The first read lists the ``CUSTOM_ZHA_*`` traits that exist, then one
 ``GET /resource_providers?required=<trait>`` per trait gives the providers
 holding it: the number of calls grows with the vocabulary (CPCs, sites,
-consistency groups), never with the number of hosts. The result is kept for
-``[zha_scheduler] trait_cache_ttl`` seconds and shared by every ZHA filter and
-weigher of the scheduler process; once read, it is refreshed in the
-background, so that no scheduling request waits for Placement.
+consistency groups), never with the number of hosts. Later reads list the
+providers with their generations and read the traits of those whose
+generation changed, unless the per-trait read is cheaper. The result is
+kept for ``[zha_scheduler] trait_cache_ttl`` seconds and shared by every ZHA
+filter and weigher of the scheduler process; once read, it is refreshed in
+the background, so that no scheduling request waits for Placement.
 """
 
 import collections
 import dataclasses
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from oslo_log import log as logging
 
@@ -73,14 +75,9 @@ def _nova_placement_client() -> placement_client.PlacementClient:
         report.report_client_singleton())
 
 
-def read_topology(client: placement_client.PlacementClient
-                  ) -> tuple[Topology, int]:
-    """Read every provider's ZHA traits from Placement.
-
-    :returns: the topology and the number of Placement calls made.
-    :raises placement_client.PlacementError: on any unsuccessful answer.
-    """
-    before = client.calls
+def _read_per_trait(client: placement_client.PlacementClient
+                    ) -> tuple[dict[str, set[str]], dict[str, str]]:
+    """Every provider's ZHA traits, one call per trait: by uuid, and names."""
     trait_sets: dict[str, set[str]] = collections.defaultdict(set)
     names: dict[str, str] = {}
     for trait in client.zha_traits():
@@ -89,12 +86,85 @@ def read_topology(client: placement_client.PlacementClient
         for provider in client.providers(required=trait):
             trait_sets[provider['uuid']].add(trait)
             names[provider['uuid']] = provider.get('name') or ''
-    by_uuid = {uuid: topology.profile_from_traits(found, names[uuid])
-               for uuid, found in trait_sets.items()}
+    return trait_sets, names
+
+
+def _topology(trait_sets: Mapping[str, Iterable[str]],
+              names: Mapping[str, str]) -> Topology:
+    by_uuid = {uuid: topology.profile_from_traits(found, names.get(uuid, ''))
+               for uuid, found in trait_sets.items() if found}
     by_name = {names[uuid]: profile for uuid, profile in by_uuid.items()
-               if names[uuid]}
-    return (Topology(by_uuid=by_uuid, by_name=by_name),
-            client.calls - before)
+               if names.get(uuid)}
+    return Topology(by_uuid=by_uuid, by_name=by_name)
+
+
+def read_topology(client: placement_client.PlacementClient
+                  ) -> tuple[Topology, int]:
+    """Read every provider's ZHA traits from Placement, one call per trait.
+
+    :returns: the topology and the number of Placement calls made.
+    :raises placement_client.PlacementError: on any unsuccessful answer.
+    """
+    before = client.calls
+    trait_sets, names = _read_per_trait(client)
+    return _topology(trait_sets, names), client.calls - before
+
+
+@dataclasses.dataclass(frozen=True)
+class Provider:
+    """What the view knows of a provider: its ZHA traits at a generation."""
+
+    name: str
+    generation: int | None
+    zha_traits: frozenset[str]
+
+
+def refresh_topology(client: placement_client.PlacementClient,
+                     known: Mapping[str, Provider]
+                     ) -> tuple[Topology, dict[str, Provider]]:
+    """Read what changed since ``known``: the providers whose generation did.
+
+    One listing of the providers with their generations; then the traits of
+    each provider that is new or whose generation changed (Placement bumps
+    it with every change of traits, inventory or allocations), one call
+    each; or, when that would take more calls than reading the providers
+    of each ZHA trait (with nothing known, say), that read.
+
+    :returns: the topology and what is known of every provider now.
+    :raises placement_client.PlacementError: on any unsuccessful answer.
+    """
+    listed = {p['uuid']: p for p in client.providers()}
+    changed = sorted(u for u, p in listed.items()
+                     if u not in known or
+                     known[u].generation != p.get('generation'))
+    # The per-trait read costs a call for the list and one per trait.
+    per_trait = 1 + len({t for p in known.values() for t in p.zha_traits})
+    if not known or len(changed) > per_trait:
+        trait_sets, names = _read_per_trait(client)
+        providers = {
+            u: Provider(p.get('name') or '', p.get('generation'),
+                        frozenset(trait_sets.get(u, ())))
+            for u, p in listed.items()}
+        for u in trait_sets.keys() - listed.keys():
+            # Created after the listing: read again next time.
+            providers[u] = Provider(names[u], None, frozenset(trait_sets[u]))
+    else:
+        providers = {u: known[u] for u in listed if u not in changed}
+        for u in changed:
+            try:
+                body = client.traits(u)
+            except placement_client.PlacementError as exc:
+                if exc.status == 404:   # deleted since the listing
+                    continue
+                raise
+            providers[u] = Provider(
+                listed[u].get('name') or '',
+                body.get('resource_provider_generation'),
+                frozenset(t for t in body.get('traits', [])
+                          if traits.parse(t) is not None))
+    return (_topology({u: p.zha_traits for u, p in providers.items()},
+                      {u: p.name for u, p in providers.items()}),
+            providers)
 
 
 def _spawn_daemon(work: Callable[[], None]) -> None:
@@ -133,6 +203,8 @@ class TopologyView:
         # Reentrant: a refresh run inline by spawn stores under it.
         self._lock = threading.RLock()
         self._topology: Topology | None = None
+        # What the last refresh knew of each provider, for the next one.
+        self._providers: dict[str, Provider] = {}
         self._checked_at: float | None = None
         self._read_at: float | None = None
         self._last_request: object = None
@@ -181,11 +253,13 @@ class TopologyView:
     def _refresh(self, number: int) -> None:
         """Read Placement (without the lock when in the background), store."""
         calls = 0
+        with self._lock:
+            known = self._providers
         try:
             client = self._client_factory()
             before = client.calls
             try:
-                found, _ = read_topology(client)
+                found, providers = refresh_topology(client, known)
             finally:
                 # Failed refreshes count too.
                 calls = client.calls - before
@@ -206,6 +280,7 @@ class TopologyView:
                 return
             self._stored = number
             self._topology = found
+            self._providers = providers
             self._read_at = self._clock()
         LOG.debug('ZHA topology view refreshed: %(hosts)d hosts with ZHA '
                   'traits, %(calls)d Placement calls.',
@@ -224,10 +299,15 @@ class TopologyView:
             return 'never (all hosts are treated as unknown domains)'
         return '%.0f seconds ago' % (self._clock() - self._read_at)
 
-    def invalidate(self) -> None:
-        """Make the next call read Placement itself (tools and tests)."""
+    def invalidate(self, forget: bool = False) -> None:
+        """Make the next call read Placement itself (tools and tests).
+
+        :param forget: read every provider again, not only what changed.
+        """
         with self._lock:
             self._checked_at = None
+            if forget:
+                self._providers = {}
 
 
 _VIEW: TopologyView | None = None

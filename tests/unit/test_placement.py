@@ -157,7 +157,8 @@ class PlacementTest(test.NoDBTestCase):
         self.clock.advance(29)
         second = self.view.get()
         self.assertIs(first, second)
-        self.assertEqual(5, len(self.client.calls))
+        # The listing, the list of ZHA traits and one call per trait.
+        self.assertEqual(6, len(self.client.calls))
         self.assertEqual('Z1', first.profile(name='node1').cpc)
 
     def test_view_refreshes_after_ttl(self):
@@ -165,7 +166,8 @@ class PlacementTest(test.NoDBTestCase):
         self.clock.advance(30)
         self.cloud.providers[0]['traits'] = ['CUSTOM_ZHA_CPC_Z7']
         found = self.view.get()
-        self.assertEqual(10, len(self.client.calls))
+        # The listing, then the traits of the one provider that changed.
+        self.assertEqual(8, len(self.client.calls))
         self.assertEqual('Z7', found.profile(name='node1').cpc)
 
     def test_view_ttl_zero_refreshes_once_per_request(self):
@@ -175,28 +177,31 @@ class PlacementTest(test.NoDBTestCase):
         self.view.get(spec_a)
         self.clock.advance(3600)
         self.view.get(spec_a)
-        self.assertEqual(5, len(self.client.calls))
+        self.assertEqual(6, len(self.client.calls))
         self.view.get(spec_b)
-        self.assertEqual(10, len(self.client.calls))
+        self.assertEqual(7, len(self.client.calls))
         self.view.get(spec_a)
-        self.assertEqual(15, len(self.client.calls))
+        self.assertEqual(8, len(self.client.calls))
 
     def test_view_ttl_zero_without_request_always_refreshes(self):
         self.flags(trait_cache_ttl=0, group='zha_scheduler')
         self.view.get()
         self.view.get()
-        self.assertEqual(10, len(self.client.calls))
+        self.assertEqual(7, len(self.client.calls))
 
     def test_view_invalidate_forces_refresh(self):
         self.view.get()
         self.view.invalidate()
         self.view.get()
-        self.assertEqual(10, len(self.client.calls))
+        self.assertEqual(7, len(self.client.calls))
+        self.view.invalidate(forget=True)
+        self.view.get()
+        self.assertEqual(13, len(self.client.calls))
 
     def test_view_failed_refresh_keeps_last_good_view(self):
         good = self.view.get()
         self.clock.advance(31)
-        self.client.errors = {'/traits': 500}
+        self.client.errors = {'/resource_providers': 500}
         with self.assertLogs(LOGGER, 'WARNING') as logs:
             kept = self.view.get()
         self.assertIs(good, kept)
@@ -209,16 +214,16 @@ class PlacementTest(test.NoDBTestCase):
     def test_view_failed_refresh_retries_after_ttl(self):
         self.view.get()
         self.clock.advance(30)
-        self.client.errors = {'/traits': 500}
+        self.client.errors = {'/resource_providers': 500}
         self.view.get()
-        self.assertEqual(6, len(self.client.calls))
+        self.assertEqual(7, len(self.client.calls))
         self.clock.advance(10)
         self.view.get()
-        self.assertEqual(6, len(self.client.calls))
+        self.assertEqual(7, len(self.client.calls))
         self.client.errors = {}
         self.clock.advance(20)
         self.view.get()
-        self.assertEqual(11, len(self.client.calls))
+        self.assertEqual(8, len(self.client.calls))
 
     def test_view_never_read_is_empty(self):
         self.client.errors = {'/traits': 500}
@@ -240,12 +245,12 @@ class PlacementTest(test.NoDBTestCase):
     def test_view_counts_placement_calls(self):
         self.assertEqual(0, self.view.placement_calls)
         self.view.get()
-        self.assertEqual(5, self.view.placement_calls)
+        self.assertEqual(6, self.view.placement_calls)
         self.view.get()
-        self.assertEqual(5, self.view.placement_calls)
+        self.assertEqual(6, self.view.placement_calls)
         self.clock.advance(30)
         self.view.get()
-        self.assertEqual(10, self.view.placement_calls)
+        self.assertEqual(7, self.view.placement_calls)
 
     def test_get_view_is_process_wide(self):
         placement.reset_view()
@@ -297,7 +302,8 @@ class BackgroundRefreshTest(test.NoDBTestCase):
         self.assertEqual(1, len(self.pending))
         self.run_pending()
         self.assertEqual('Z7', self.view.get().profile(name='node1').cpc)
-        self.assertEqual(2 * calls, len(self.client.calls))
+        # The listing and the one provider that changed.
+        self.assertEqual(calls + 2, len(self.client.calls))
         self.assertEqual([], self.pending)
 
     def test_one_refresh_at_a_time(self):
@@ -315,7 +321,7 @@ class BackgroundRefreshTest(test.NoDBTestCase):
     def test_a_failed_background_refresh_keeps_the_view(self):
         old = self.view.get()
         self.stale_with_new_traits()
-        self.client.errors = {'/traits': 500}
+        self.client.errors = {'/resource_providers': 500}
         self.view.get()
         with self.assertLogs(LOGGER, 'WARNING') as logs:
             self.run_pending()
@@ -347,13 +353,13 @@ class BackgroundRefreshTest(test.NoDBTestCase):
                                       clock=self.clock)
         old = view.get()
         self.stale_with_new_traits()
-        real = client.zha_traits
+        real = client.providers
 
-        def slow_traits():
+        def slow_listing(**kwargs):
             reading.set()
             release.wait(10)
-            return real()
-        client.zha_traits = slow_traits
+            return real(**kwargs)
+        client.providers = slow_listing
 
         self.assertIs(old, view.get())      # while Placement is slow
         self.assertTrue(reading.wait(10))
@@ -362,3 +368,75 @@ class BackgroundRefreshTest(test.NoDBTestCase):
         while view.get().profile(name='node1').cpc != 'Z7':
             self.assertLess(time.monotonic(), deadline)
             time.sleep(0.01)
+
+
+class RefreshTopologyTest(test.NoDBTestCase):
+    """After the first read, only the providers that changed are read."""
+
+    def setUp(self):
+        super().setUp()
+        # 40 hosts on 4 CPCs; each in 50 consistency groups of 200.
+        self.providers = [
+            {'uuid': 'uuid-%02d' % i, 'name': 'node%02d' % i,
+             'traits': [traits.cpc_trait('Z%d' % (i % 4))] +
+             [traits.consistency_group_trait('CG%03d' % ((i * 5 + k) % 200))
+              for k in range(50)]}
+            for i in range(40)]
+        self.fake = zha_fakes.FakePlacementClient(self.providers)
+        # The fake's own list: adding and removing providers.
+        self.providers = self.fake.providers
+        self.client = placement_client.PlacementClient(self.fake)
+        self.found, self.known = placement.refresh_topology(self.client, {})
+
+    def refresh(self):
+        before = len(self.fake.calls)
+        self.found, self.known = placement.refresh_topology(self.client,
+                                                            self.known)
+        return len(self.fake.calls) - before
+
+    def test_the_first_read_is_per_trait(self):
+        # The listing, the list of traits, 4 CPCs and 200 groups.
+        self.assertEqual(1 + 1 + 4 + 200, len(self.fake.calls))
+        self.assertEqual(40, len(self.found.by_uuid))
+        self.assertEqual('Z1', self.found.profile(name='node01').cpc)
+
+    def test_nothing_changed_is_one_call(self):
+        self.assertEqual(1, self.refresh())
+        self.assertEqual(40, len(self.found.by_uuid))
+
+    def test_a_changed_provider_costs_one_call_whatever_the_groups(self):
+        self.providers[3]['traits'] = [traits.cpc_trait('Z9')]
+        self.assertEqual(2, self.refresh())
+        profile = self.found.profile(name='node03')
+        self.assertEqual(('Z9', frozenset()),
+                       (profile.cpc, profile.consistency_groups))
+        self.assertEqual('Z1', self.found.profile(name='node01').cpc)
+
+    def test_new_and_removed_providers(self):
+        removed = self.providers.pop(0)
+        self.providers.append({'uuid': 'uuid-new', 'name': 'new',
+                               'traits': [traits.cpc_trait('Z2')]})
+        self.assertEqual(2, self.refresh())
+        self.assertNotIn(removed['uuid'], self.found.by_uuid)
+        self.assertEqual('Z2', self.found.profile(name='new').cpc)
+
+    def test_a_provider_deleted_after_the_listing_is_dropped(self):
+        self.providers[5]['traits'] = []
+        self.fake.errors = {'/resource_providers/uuid-05/traits': 404}
+        self.assertEqual(2, self.refresh())
+        self.assertNotIn('uuid-05', self.found.by_uuid)
+
+    def test_many_changes_read_per_trait_when_it_is_fewer_calls(self):
+        for p in self.providers:
+            p['traits'] = [p['traits'][0]]
+        # 40 changed: one by one is 40 calls, per trait 1 + 204 known.
+        self.assertEqual(1 + 40, self.refresh())
+        for p in self.providers:
+            p['traits'].append(traits.STANDBY)
+        # 40 changed again: per trait is now 1 + 5 known traits.
+        self.assertEqual(1 + 1 + 5, self.refresh())
+        self.assertTrue(self.found.profile(name='node07').standby)
+        self.assertEqual(frozenset(),
+                         self.found.profile(name='node07').consistency_groups)
+        # Known again: the next refresh is the listing alone.
+        self.assertEqual(1, self.refresh())

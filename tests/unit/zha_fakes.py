@@ -16,6 +16,7 @@ import copy
 import logging
 from urllib import parse
 import uuid as uuid_lib
+import zlib
 
 import fixtures
 from nova import objects
@@ -85,11 +86,27 @@ class FakePlacementClient:
             return FakeResponse(body={
                 'traits': sorted(t for t in every if t.startswith(start))})
         if split.path == '/resource_providers':
-            (required,) = query['required']
+            (required,) = query.get('required', [None])
             return FakeResponse(body={'resource_providers': [
-                {'uuid': p['uuid'], 'name': p['name'], 'generation': 1}
-                for p in self.providers if required in p['traits']]})
+                {'uuid': p['uuid'], 'name': p['name'],
+                 'generation': self.generation(p)}
+                for p in self.providers
+                if required is None or required in p['traits']]})
+        parts = split.path.strip('/').split('/')
+        if parts[0] == 'resource_providers' and parts[2:] == ['traits']:
+            for p in self.providers:
+                if p['uuid'] == parts[1]:
+                    return FakeResponse(body={
+                        'traits': list(p['traits']),
+                        'resource_provider_generation': self.generation(p)})
         return FakeResponse(404, text='not found')
+
+    @staticmethod
+    def generation(provider):
+        """Its own, or one that changes with its traits, as Placement's."""
+        if 'generation' in provider:
+            return provider['generation']
+        return zlib.crc32(','.join(sorted(provider['traits'])).encode())
 
 
 class FakeClock:

@@ -78,9 +78,11 @@ class SnapshotPlacement:
 
     def get(self, url: str, microversion: str | None = None,
             raise_exc: bool = False) -> PlacementResponse:
-        """Answer ``GET /traits[?name=startswith:PREFIX]`` and
+        """Answer ``GET /traits[?name=startswith:PREFIX]``,
         ``GET /resource_providers[?required=T1,!T2][&name=NODE]`` (every
-        host a root provider); 404, or 400 for other queries, otherwise.
+        host a root provider, generation 1: a snapshot does not change) and
+        ``GET /resource_providers/UUID/traits``; 404, or 400 for other
+        queries, otherwise.
 
         The body is JSON text, parsed by ``json()`` on every call as a
         real answer is, without the network.
@@ -115,6 +117,12 @@ class SnapshotPlacement:
                 _provider(h) for h, have in self._hosts
                 if need <= have and not avoid & have and
                 name in (None, h.node)]}
+        parts = split.path.strip('/').split('/')
+        if parts[0] == 'resource_providers' and parts[2:] == ['traits']:
+            for h, have in self._hosts:
+                if h.uuid == parts[1]:
+                    return 200, {'traits': sorted(have),
+                                 'resource_provider_generation': 1}
         if split.path in ('/traits', '/resource_providers'):
             return 400, 'query %r is not served' % split.query
         return 404, 'no resource at %s' % split.path

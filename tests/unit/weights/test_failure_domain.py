@@ -207,5 +207,6 @@ class ZhaFailureDomainWeigherTest(test.NoDBTestCase):
         spec = self._spec(placed=[('m1', 'a1')])
         self._weigh(spec)
         self._weigh(spec)
-        self.assertEqual(6, len(self.client.calls))
+        # The listing, the ZHA traits and one call per trait, once.
+        self.assertEqual(7, len(self.client.calls))
         self.assertEqual(1, len(self.reader.calls))
