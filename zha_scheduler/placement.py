@@ -240,7 +240,14 @@ class TopologyView:
                 return self._topology or EMPTY
             if not self._refreshing:
                 self._refreshing = True
-                self._spawn(lambda: self._refresh_in_background(number))
+                try:
+                    self._spawn(lambda: self._refresh_in_background(number))
+                except Exception as exc:   # no thread to be had: next time
+                    self._refreshing = False
+                    LOG.warning('Could not start a refresh of the ZHA '
+                                'topology view (%(error)s); keeping the view '
+                                'read %(age)s.',
+                                {'error': exc, 'age': self._age_text()})
             return self._topology or EMPTY
 
     def _refresh_in_background(self, number: int) -> None:

@@ -345,6 +345,18 @@ class BackgroundRefreshTest(test.NoDBTestCase):
         self.run_pending()                  # the older read ends last
         self.assertIs(newest, self.view.get())
 
+    def test_no_thread_to_start_keeps_the_view(self):
+        def refuse(work):
+            raise RuntimeError("can't start new thread")
+        view = placement.TopologyView(
+            client_factory=lambda: placement_client.PlacementClient(
+                self.client), clock=self.clock, spawn=refuse)
+        old = view.get()
+        self.stale_with_new_traits()
+        with self.assertLogs(LOGGER, 'WARNING') as logs:
+            self.assertIs(old, view.get())
+        self.assertIn("can't start new thread", logs.records[0].getMessage())
+
     def test_the_default_refresh_runs_in_a_thread_of_its_own(self):
         release = threading.Event()
         reading = threading.Event()
