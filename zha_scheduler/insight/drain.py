@@ -106,12 +106,16 @@ def plan(snap: snapshot.Snapshot, target: maintenance.Target, level: str,
                               maintenance.WAIT) or
               (s.action == maintenance.CONFIRM and s.source in leaving)}
     staying = _staying_hosts(snap, leaving, use_standby)
+    # Each host's domain at the level, read once for every group.
+    domains = {h.name: h.name if level == topology.LPAR
+               else snap.profile(h).domain(level) for h in snap.hosts}
     risks = [risk for group in snap.groups
-             if (risk := _risk(snap, group, moving, staying, level))]
+             if (risk := _risk(group, by_uuid, domains, moving, staying,
+                               level))]
     to_disable = [h.name for h in snap.hosts
                   if h.name in leaving and not h.service_disabled]
     return DrainPlan(target, level, steps, risks, sorted(to_disable),
-                     _shortfall(snap, moving, staying))
+                     _shortfall(by_uuid, moving, staying))
 
 
 def _staying_hosts(snap: snapshot.Snapshot, leaving: set[str],
@@ -123,10 +127,14 @@ def _staying_hosts(snap: snapshot.Snapshot, leaving: set[str],
             (use_standby or not snap.profile(h).standby)]
 
 
-def _risk(snap: snapshot.Snapshot, group: model.Group, moving: set[str],
+def _risk(group: model.Group, by_uuid: dict[str, model.Instance],
+          domains: dict[str, str | None], moving: set[str],
           staying: list[model.Host], level: str) -> GroupRisk | None:
-    members = snapshot.placed(snapshot.members_of(
-        group, snap.instances_by_uuid()))
+    """Why the group cannot keep its spread without the target, if so.
+
+    :param domains: each host's domain at ``level`` (None: unknown).
+    """
+    members = snapshot.placed(snapshot.members_of(group, by_uuid))
     leaving = [m for m in members if m.uuid in moving]
     if not leaving:
         return None
@@ -142,16 +150,6 @@ def _risk(snap: snapshot.Snapshot, group: model.Group, moving: set[str],
         return None
     if group.policy != ANTI_AFFINITY:
         return None    # soft policies are Nova's best effort
-    hosts = snap.host_named()
-    profiles = {h.name: snap.profile(h) for h in snap.hosts}
-
-    def domain(host: str | None) -> str | None:
-        if host is None or host not in hosts:
-            return None
-        if level == topology.LPAR:
-            return host
-        return profiles[host].domain(level)
-
     per_host = int((group.rules or {}).get('max_server_per_host', 1))
     staying_members = [m for m in members if m.uuid not in moving]
     held = collections.Counter(m.host for m in staying_members)
@@ -160,15 +158,17 @@ def _risk(snap: snapshot.Snapshot, group: model.Group, moving: set[str],
         return risk('%d member(s) must move and only %d host(s) left can '
                     'take one (one host per member)' % (
                         len(leaving), free_slots))
-    before = collections.Counter(d for m in members
-                                 if (d := domain(m.host)) is not None)
-    after = collections.Counter(d for m in staying_members
-                                if (d := domain(m.host)) is not None)
-    domains = {d for h in staying if (d := domain(h.name)) is not None}
-    if not domains:
+
+    def counts(found: list[model.Instance]) -> collections.Counter[str]:
+        return collections.Counter(d for m in found
+                                   if (d := domains.get(m.host or '')))
+
+    before, after = counts(members), counts(staying_members)
+    left = {d for h in staying if (d := domains[h.name]) is not None}
+    if not left:
         return None     # unknown topology: the filter passes and logs
     for _ in leaving:   # where the failure-domain filter puts each one
-        emptiest = min(sorted(domains), key=lambda d: after[d])
+        emptiest = min(sorted(left), key=lambda d: after[d])
         after[emptiest] += 1
     most_before = max(before.values(), default=0)
     most_after = max(after.values())
@@ -179,9 +179,8 @@ def _risk(snap: snapshot.Snapshot, group: model.Group, moving: set[str],
     return None
 
 
-def _shortfall(snap: snapshot.Snapshot, moving: set[str],
+def _shortfall(by_uuid: dict[str, model.Instance], moving: set[str],
                staying: list[model.Host]) -> dict[str, int]:
-    by_uuid = snap.instances_by_uuid()
     need: collections.Counter[str] = collections.Counter()
     for uuid in moving:
         need.update(by_uuid[uuid].flavor.resources)
