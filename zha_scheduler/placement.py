@@ -27,7 +27,8 @@ import collections
 import dataclasses
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
+from typing import Any
 
 from oslo_log import log as logging
 
@@ -46,6 +47,19 @@ class Topology:
 
     by_uuid: Mapping[str, topology.HostProfile]
     by_name: Mapping[str, topology.HostProfile]
+    # What the plugins derive from the profiles, once per view, not per
+    # request or host: filled on first use.
+    _derived: dict[Hashable, Any] = dataclasses.field(
+        default_factory=dict, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Hosts with the same traits share one profile object, so that a
+        # filter or weigher judges each distinct profile once per view.
+        interned: dict[topology.HostProfile, topology.HostProfile] = {}
+        for field in ('by_uuid', 'by_name'):
+            object.__setattr__(self, field, {
+                key: interned.setdefault(profile, profile)
+                for key, profile in getattr(self, field).items()})
 
     def profile(self, uuid: str | None = None,
                 name: str | None = None) -> topology.HostProfile:
@@ -55,6 +69,29 @@ class Topology:
         if name and name in self.by_name:
             return self.by_name[name]
         return topology.UNKNOWN
+
+    def of_hosts(self, host_states: Iterable[Any], key: Hashable,
+                 value: Callable[[topology.HostProfile], Any]) -> list[Any]:
+        """Return ``value(profile)`` for each host, in order.
+
+        Each provider's value is computed once per view and ``key``, which
+        names ``value`` and whatever it depends on besides the profile (an
+        option, a level); a host is looked up as ``profile()`` does.
+        """
+        derived = self._derived.get(key)
+        if derived is None:
+            # Once per distinct (interned) profile, not per provider.
+            distinct = {id(p): p for p in self.by_uuid.values()}
+            distinct.update((id(p), p) for p in self.by_name.values())
+            found = {i: value(p) for i, p in distinct.items()}
+            derived = self._derived[key] = (
+                {uuid: found[id(p)] for uuid, p in self.by_uuid.items()},
+                {name: found[id(p)] for name, p in self.by_name.items()},
+                value(topology.UNKNOWN))
+        by_uuid, by_name, unknown = derived
+        return [by_uuid[host.uuid] if host.uuid in by_uuid
+                else by_name.get(host.nodename, unknown)
+                for host in host_states]
 
     def domains(self, level: str) -> set[str]:
         """Each known ``cpc`` or ``site`` domain (``lpar``: every provider)."""

@@ -33,6 +33,7 @@ import bisect
 import collections
 import dataclasses
 import itertools
+import threading
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -115,17 +116,26 @@ class GroupSpread:
 
     def domain_of(self, host_state: Any) -> str | None:
         """Return the host's domain at this level; None when unknown."""
-        if self.level == topology.LPAR:
-            return host_state.host
-        profile = self.view.profile(host_state.uuid, host_state.nodename)
-        return profile.domain(self.level)
+        return self.domains_of([host_state])[0]
 
-    def count_for(self, host_state: Any) -> int:
-        """Members in the host's domain; an unknown-domain host is its own."""
-        domain = self.domain_of(host_state)
-        if domain is None:
-            return self.host_counts[host_state.host]
-        return self.domain_counts[domain]
+    def domains_of(self, host_states: Iterable[Any]) -> list[str | None]:
+        """Return each host's domain at this level, None when unknown."""
+        if self.level == topology.LPAR:
+            return [host.host for host in host_states]
+        level = self.level
+        return self.view.of_hosts(host_states, ('domain', level),
+                                  lambda profile: profile.domain(level))
+
+    def counts_for(self, host_states: Sequence[Any],
+                   domains: Sequence[str | None]) -> list[int]:
+        """Members in each host's domain; an unknown-domain host is its own.
+
+        :param domains: the hosts' domains, as ``domains_of`` returns them.
+        """
+        in_domain, on_host = self.domain_counts, self.host_counts
+        return [on_host.get(host.host, 0) if domain is None
+                else in_domain.get(domain, 0)
+                for host, domain in zip(host_states, domains)]
 
     def summary(self, domains: Iterable[str]) -> '_Summary':
         """Members per domain, formatted only if a log record needs it."""
@@ -214,6 +224,9 @@ def group_spread(spec_obj: Any, host_states: Iterable[Any],
                  level: str) -> GroupSpread:
     """Count the other members of the request's group per domain and host.
 
+    The filter and the weigher of one scheduling pass share one count: the
+    members and the view are the same for both.
+
     :param spec_obj: the RequestSpec, with an instance group.
     :param host_states: the candidate hosts, remembered for the request to
         map the host names of members picked earlier in it to their nodes.
@@ -221,6 +234,37 @@ def group_spread(spec_obj: Any, host_states: Iterable[Any],
     """
     view = placement.get_view().get(spec_obj)
     locator = members.get_locator()
+    group = spec_obj.instance_group
+    # A pass is one instance of the request: Nova sets instance_uuid for
+    # each and appends each pick to the group's hosts.
+    key = (id(spec_obj), id(view), id(locator), level,
+           spec_obj.instance_uuid if 'instance_uuid' in spec_obj else None,
+           len(group.hosts or []) if 'hosts' in group else 0)
+    with _PASSES_LOCK:
+        cached = _PASSES.get(key)
+    # An entry holds what its key names by id, so the ids are not reused.
+    if cached is not None and cached[0] is spec_obj:
+        return cached[2]
+    counts = _count(spec_obj, host_states, level, view, locator)
+    with _PASSES_LOCK:
+        _PASSES[key] = (spec_obj, locator, counts)
+        while len(_PASSES) > _PASSES_SIZE:
+            _PASSES.popitem(last=False)
+    return counts
+
+
+# The last scheduling passes' counts, by request, view, locator, level and
+# pass, with the request and the locator.
+_PASSES: collections.OrderedDict[tuple[Any, ...],
+                                 tuple[Any, Any, GroupSpread]] = (
+    collections.OrderedDict())
+_PASSES_LOCK = threading.Lock()
+_PASSES_SIZE = 16
+
+
+def _count(spec_obj: Any, host_states: Iterable[Any], level: str,
+           view: placement.Topology,
+           locator: members.MemberLocator) -> GroupSpread:
     domain_counts: collections.Counter[str] = collections.Counter()
     host_counts: collections.Counter[str] = collections.Counter()
     for host, node in locator.locations(spec_obj, host_states):

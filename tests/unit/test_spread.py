@@ -134,6 +134,26 @@ class GroupSpreadTest(test.NoDBTestCase):
         self.assertEqual({'a1': 1, 'a2': 1, 'c1': 1, 'u1': 2},
                          dict(counts.host_counts))
 
+    def test_one_count_per_pass_shared_by_filter_and_weigher(self):
+        counts = spread.group_spread(self.spec, self.cloud.hosts, 'cpc')
+        self.assertIs(counts, spread.group_spread(
+            self.spec, self.cloud.hosts[:2], 'cpc'))
+        self.assertIsNot(counts, spread.group_spread(
+            self.spec, self.cloud.hosts, 'site'))
+        # The next pass: Nova appends the pick, then sets the next member.
+        self.spec.instance_group.hosts.append('b1')
+        picked = spread.group_spread(self.spec, self.cloud.hosts, 'cpc')
+        self.assertEqual({'A': 2, 'B': 1, 'C': 1}, dict(picked.domain_counts))
+        self.spec.instance_uuid = zha_fakes.instance_uuid('next')
+        self.assertIsNot(picked, spread.group_spread(
+            self.spec, self.cloud.hosts, 'cpc'))
+        # Another request, even with equal contents, is counted anew.
+        self.assertIsNot(counts, spread.group_spread(
+            zha_fakes.request_spec(group_hosts=['a1', 'a2', 'c1', 'u1'],
+                                   member_names=['m1', 'm2', 'm3', 'm4',
+                                                 'm5']),
+            self.cloud.hosts, 'cpc'))
+
     def test_counts_per_site(self):
         counts = spread.group_spread(self.spec, self.cloud.hosts, 'site')
         self.assertEqual({'DC1': 2, 'DC2': 1}, dict(counts.domain_counts))
@@ -143,19 +163,20 @@ class GroupSpreadTest(test.NoDBTestCase):
         self.assertEqual({'a1': 1, 'a2': 1, 'c1': 1, 'u1': 2},
                          dict(counts.domain_counts))
 
-    def test_domain_of_and_count_for(self):
+    def test_domains_and_counts_for(self):
         counts = spread.group_spread(self.spec, self.cloud.hosts, 'cpc')
         self.assertEqual('A', counts.domain_of(self.cloud['a2']))
         self.assertEqual('B', counts.domain_of(self.cloud['b1']))
         self.assertIsNone(counts.domain_of(self.cloud['u1']))
-        self.assertEqual(2, counts.count_for(self.cloud['a2']))
-        self.assertEqual(0, counts.count_for(self.cloud['b1']))
-        self.assertEqual(2, counts.count_for(self.cloud['u1']))
+        hosts = [self.cloud[name] for name in ('a2', 'b1', 'u1')]
+        self.assertEqual(['A', 'B', None], counts.domains_of(hosts))
+        self.assertEqual([2, 0, 2], counts.counts_for(
+            hosts, counts.domains_of(hosts)))
 
     def test_lpar_domain_is_the_host(self):
         counts = spread.group_spread(self.spec, self.cloud.hosts, 'lpar')
         self.assertEqual('u1', counts.domain_of(self.cloud['u1']))
-        self.assertEqual(2, counts.count_for(self.cloud['u1']))
+        self.assertEqual([2], counts.counts_for([self.cloud['u1']], ['u1']))
 
     def test_members_on_hosts_that_are_not_candidates_are_counted(self):
         counts = spread.group_spread(

@@ -12,7 +12,8 @@
 
 """Shared shape of the ZHA filters that judge one host by its profile."""
 
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
+import logging as std_logging
 from typing import Any
 
 from nova.scheduler import filters
@@ -62,6 +63,29 @@ class _ProfileFilter(filters.BaseHostFilter):
     def host_passes(self, host_state: Any, spec_obj: Any) -> bool:
         return bool(self._judge([host_state], spec_obj)[0])
 
+    def _verdict_key(self, asked: Any) -> Hashable | None:
+        """What besides the profile decides; None if the host itself does.
+
+        Hosts of one profile then get one verdict, computed once per view.
+        """
+        return asked
+
+    def _passing(self, hosts: list[Any], view: placement.Topology,
+                 asked: Any, spec_obj: Any) -> list[Any]:
+        key = self._verdict_key(asked)
+        if key is None or logging.getLogger(
+                type(self).__module__).isEnabledFor(std_logging.DEBUG):
+            # Judged host by host: each rejected host is logged.
+            return [host for host in hosts
+                    if self._passes(host, view.profile(host.uuid,
+                                                       host.nodename),
+                                    asked, spec_obj)]
+        # Nothing is logged: the host _passes gets is only a placeholder.
+        verdicts = view.of_hosts(
+            hosts, (type(self).__name__, key),
+            lambda profile: self._passes(hosts[0], profile, asked, spec_obj))
+        return [host for host, passes in zip(hosts, verdicts) if passes]
+
     def _judge(self, hosts: list[Any], spec_obj: Any
                ) -> tuple[list[Any], Any, placement.Topology | None]:
         if not hosts:
@@ -74,10 +98,7 @@ class _ProfileFilter(filters.BaseHostFilter):
             if asked is None:
                 return hosts, None, None
             view = placement.get_view().get(spec_obj)
-            return [host for host in hosts
-                    if self._passes(host, view.profile(host.uuid,
-                                                       host.nodename),
-                                    asked, spec_obj)], asked, view
+            return self._passing(hosts, view, asked, spec_obj), asked, view
         except Exception:
             # A filter that raises fails every boot: pass and say why.
             LOG.exception('%(filter)s could not evaluate the request; '

@@ -27,9 +27,14 @@ LOG = logging.getLogger(__name__)
 
 def missing(profile: topology.HostProfile,
             groups: dict[str, str]) -> list[str]:
-    """Return the names of the groups a host does not reach, sorted."""
-    have = {traits.CG_PREFIX + value for value in profile.consistency_groups}
-    return sorted(name for trait, name in groups.items() if trait not in have)
+    """Return the names of the groups a host does not reach, sorted.
+
+    :param groups: the requested groups, name by trait.
+    """
+    have, prefix = profile.consistency_groups, traits.CG_PREFIX
+    return sorted(name for trait, name in groups.items()
+                  if not (trait.startswith(prefix) and
+                          trait[len(prefix):] in have))
 
 
 class ZhaConsistencyGroupFilter(base._ProfileFilter):
@@ -37,6 +42,9 @@ class ZhaConsistencyGroupFilter(base._ProfileFilter):
 
     def _asks(self, spec_obj: Any) -> dict[str, str] | None:
         return request_spec.consistency_groups(spec_obj) or None
+
+    def _verdict_key(self, asked: dict[str, str]) -> frozenset[str]:
+        return frozenset(asked)
 
     def _passes(self, host_state: Any, profile: topology.HostProfile,
                 asked: dict[str, str], spec_obj: Any) -> bool:

@@ -59,8 +59,8 @@ class ZhaFailureDomainFilter(filters.BaseHostFilter):
         level = spread.spread_domain(spec_obj)
         skew = spread.max_skew(spec_obj)
         counts = spread.group_spread(spec_obj, hosts, level)
-        domains = {host: counts.domain_of(host) for host in hosts}
-        eligible = {d for d in domains.values() if d is not None}
+        domains = counts.domains_of(hosts)
+        eligible = {d for d in domains if d is not None}
         if targeted or request_spec.named_host(spec_obj):
             # Nova filters only the named host: alone it would be the only
             # eligible domain and always pass. Judge it as Nova's own
@@ -69,34 +69,43 @@ class ZhaFailureDomainFilter(filters.BaseHostFilter):
         rule = spread.spread_rule(
             [counts.domain_counts[d] for d in eligible], skew,
             counts.remaining)
-        passing = []
-        for host in hosts:
-            domain = domains[host]
-            if domain is None and rule.unknown_allowed:
-                LOG.debug('%(host_state)s has no known %(level)s; not '
-                          'filtered for failure-domain spreading.',
-                          {'host_state': host, 'level': level})
-                passing.append(host)
-            elif domain is None:
-                LOG.debug('%(host_state)s fails failure domain check: it has '
-                          'no known %(level)s and the %(later)d members this '
-                          'request places after this one are needed to '
-                          'balance the %(level)ss (%(summary)s).',
-                          {'host_state': host, 'level': level,
-                           'later': counts.remaining - 1,
-                           'summary': counts.summary(eligible)})
-            elif counts.domain_counts[domain] in rule.allowed_counts:
-                passing.append(host)
-            else:
-                LOG.debug('%(host_state)s fails failure domain check: '
-                          '%(level)s %(domain)s already holds %(members)d '
-                          'members of the group; one more would break max '
-                          'skew %(skew)d over the eligible %(level)ss '
-                          '(%(summary)s) with %(later)d more to place in '
-                          'this request.',
-                          {'host_state': host, 'level': level,
-                           'domain': domain,
-                           'members': counts.domain_counts[domain],
-                           'skew': skew, 'summary': counts.summary(eligible),
-                           'later': counts.remaining - 1})
+        allowed = {d for d in eligible
+                   if counts.domain_counts[d] in rule.allowed_counts}
+        passing = [host for host, domain in zip(hosts, domains)
+                   if domain in allowed or
+                   (domain is None and rule.unknown_allowed)]
+        if LOG.isEnabledFor(logging.DEBUG):
+            for host, domain in zip(hosts, domains):
+                self._log_verdict(host, domain, allowed, rule, counts,
+                                  eligible, skew)
         return passing
+
+    @staticmethod
+    def _log_verdict(host: Any, domain: str | None, allowed: set[str],
+                     rule: spread.SpreadRule, counts: spread.GroupSpread,
+                     eligible: set[str], skew: int) -> None:
+        level = counts.level
+        if domain is None and rule.unknown_allowed:
+            LOG.debug('%(host_state)s has no known %(level)s; not '
+                      'filtered for failure-domain spreading.',
+                      {'host_state': host, 'level': level})
+        elif domain is None:
+            LOG.debug('%(host_state)s fails failure domain check: it has '
+                      'no known %(level)s and the %(later)d members this '
+                      'request places after this one are needed to '
+                      'balance the %(level)ss (%(summary)s).',
+                      {'host_state': host, 'level': level,
+                       'later': counts.remaining - 1,
+                       'summary': counts.summary(eligible)})
+        elif domain not in allowed:
+            LOG.debug('%(host_state)s fails failure domain check: '
+                      '%(level)s %(domain)s already holds %(members)d '
+                      'members of the group; one more would break max '
+                      'skew %(skew)d over the eligible %(level)ss '
+                      '(%(summary)s) with %(later)d more to place in '
+                      'this request.',
+                      {'host_state': host, 'level': level,
+                       'domain': domain,
+                       'members': counts.domain_counts[domain],
+                       'skew': skew, 'summary': counts.summary(eligible),
+                       'later': counts.remaining - 1})

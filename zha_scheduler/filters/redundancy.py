@@ -53,6 +53,9 @@ class ZhaRedundancyFilter(base._ProfileFilter):
             return None
         return request_spec.redundancy_source(spec_obj)
 
+    def _verdict_key(self, asked: str) -> tuple[str, str]:
+        return asked, CONF.zha_scheduler.unmonitored_hosts
+
     def _passes(self, host_state: Any, profile: topology.HostProfile,
                 asked: str, spec_obj: Any) -> bool:
         found = problems(profile)

@@ -37,6 +37,10 @@ class ZhaStandbyFilter(base._ProfileFilter):
         # so an instance on a standby host can always leave it.
         return request_spec.named_host(spec_obj) or _NO_HOST
 
+    def _verdict_key(self, asked: str) -> str | None:
+        # A named standby host passes, its twins do not.
+        return None if asked else asked
+
     def _passes(self, host_state: Any, profile: topology.HostProfile,
                 asked: str, spec_obj: Any) -> bool:
         if not profile.standby:

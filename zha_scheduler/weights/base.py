@@ -12,6 +12,7 @@
 
 """Shared shape of the ZHA weighers: every host at once, never a raise."""
 
+import threading
 from typing import Any
 
 from nova.scheduler import utils as scheduler_utils
@@ -31,14 +32,26 @@ class _ZhaWeigher(weights.BaseHostWeigher):
     #: multiplier.
     MULTIPLIER_OPTION: str
 
+    def __init__(self) -> None:
+        # Nova asks for the multiplier right after weigh_objects, once per
+        # host: what the request decided is kept per thread (green thread)
+        # between them.
+        self._request = threading.local()
+
     def _weigh_hosts(self, hosts: list[Any], spec_obj: Any) -> list[float]:
         """Return one weight per host, in order."""
         raise NotImplementedError()
 
     def weight_multiplier(self, host_state: Any) -> float:
-        return scheduler_utils.get_weight_multiplier(
-            host_state, self.MULTIPLIER_OPTION,
-            CONF.zha_scheduler[self.MULTIPLIER_OPTION])
+        request = self._request
+        # The option is read once per request, in weigh_objects.
+        multiplier = getattr(request, 'multiplier', None)
+        if multiplier is None:
+            multiplier = CONF.zha_scheduler[self.MULTIPLIER_OPTION]
+        if getattr(host_state, 'aggregates', None):
+            multiplier = scheduler_utils.get_weight_multiplier(
+                host_state, self.MULTIPLIER_OPTION, multiplier)
+        return multiplier * getattr(request, 'factor', 1.0)
 
     def _weigh_object(self, host_state: Any, request_spec: Any) -> float:
         return self.weigh_objects(
@@ -47,8 +60,11 @@ class _ZhaWeigher(weights.BaseHostWeigher):
     def weigh_objects(self, weighed_obj_list: list[Any],
                       weight_properties: Any) -> list[float]:
         hosts = [weighed.obj for weighed in weighed_obj_list]
+        self._request.multiplier = CONF.zha_scheduler[self.MULTIPLIER_OPTION]
+        # What the request makes of the multiplier (_weigh_hosts may set it).
+        self._request.factor = 1.0
         # Skip the work when the operator turned the weigher off.
-        if CONF.zha_scheduler[self.MULTIPLIER_OPTION] == 0.0:
+        if self._request.multiplier == 0.0:
             return [0.0] * len(hosts)
         try:
             return self._weigh_hosts(hosts, weight_properties)

@@ -30,13 +30,15 @@ class ZhaFailureDomainWeigher(base._ZhaWeigher):
             return [0.0] * len(hosts)
         counts = spread.group_spread(spec_obj, hosts,
                                      spread.spread_domain(spec_obj))
-        if not any(counts.domain_of(host) is not None for host in hosts):
+        domains = counts.domains_of(hosts)
+        if all(d is None for d in domains):
             # Nothing to spread over: leave hosts without topology traits to
             # stock Nova (ServerGroupSoftAntiAffinityWeigher counts per host).
             return [0.0] * len(hosts)
         # Domain load first, host load second: a domain with one member more
         # always weighs less than any host of a lighter domain.
-        scale = max(counts.host_counts.values(), default=0) + 1
-        return [-float(counts.count_for(host) * scale +
-                       counts.host_counts[host.host])
-                for host in hosts]
+        on_host = counts.host_counts
+        scale = max(on_host.values(), default=0) + 1
+        return [-float(members * scale + on_host.get(host.host, 0))
+                for host, members in zip(hosts,
+                                         counts.counts_for(hosts, domains))]

@@ -12,8 +12,6 @@
 
 """Prefer hosts whose network and storage are redundant."""
 
-from collections.abc import Callable
-import threading
 from typing import Any
 
 from zha_scheduler import conf
@@ -32,22 +30,20 @@ UNMONITORED_PASS = 0.75
 DEGRADED_SCORE = 0.0
 
 
-def scorer() -> Callable[[topology.HostProfile], float]:
-    """Return the health score function under the current configuration.
+def scores(hosts: list[Any], view: placement.Topology) -> list[float]:
+    """Return each host's health score under the current configuration.
 
-    The score is 2.0 for redundant network and storage; the configuration is
-    read once per request, not once per host.
+    The score is 2.0 for redundant network and storage.
     """
-    scores = {topology.REDUNDANT: REDUNDANT_SCORE,
-              topology.DEGRADED: DEGRADED_SCORE,
-              topology.UNMONITORED: (
-                  UNMONITORED_PASS
-                  if CONF.zha_scheduler.unmonitored_hosts == 'pass'
-                  else DEGRADED_SCORE)}
-
-    def score(profile: topology.HostProfile) -> float:
-        return scores[profile.network] + scores[profile.storage]
-    return score
+    unmonitored = CONF.zha_scheduler.unmonitored_hosts
+    by_state = {topology.REDUNDANT: REDUNDANT_SCORE,
+                topology.DEGRADED: DEGRADED_SCORE,
+                topology.UNMONITORED: (UNMONITORED_PASS
+                                       if unmonitored == 'pass'
+                                       else DEGRADED_SCORE)}
+    return view.of_hosts(
+        hosts, ('redundancy score', unmonitored),
+        lambda p: by_state[p.network] + by_state[p.storage])
 
 
 class ZhaRedundancyWeigher(base._ZhaWeigher):
@@ -58,25 +54,8 @@ class ZhaRedundancyWeigher(base._ZhaWeigher):
     #: ``zha:redundancy``: health then outweighs Nova's capacity weighers.
     REDUNDANCY_FACTOR = 10.0
 
-    def __init__(self) -> None:
-        # Nova asks for the multiplier right after weigh_objects, per host;
-        # the request's factor is kept per thread (green thread) between them.
-        self._request = threading.local()
-
-    def weight_multiplier(self, host_state: Any) -> float:
-        return (super().weight_multiplier(host_state) *
-                getattr(self._request, 'factor', 1.0))
-
-    def weigh_objects(self, weighed_obj_list: list[Any],
-                      weight_properties: Any) -> list[float]:
-        self._request.factor = 1.0
-        return super().weigh_objects(weighed_obj_list, weight_properties)
-
     def _weigh_hosts(self, hosts: list[Any], spec_obj: Any) -> list[float]:
-        view = placement.get_view().get(spec_obj)
-        score = scorer()
-        weights = [score(view.profile(host.uuid, host.nodename))
-                   for host in hosts]
+        weights = scores(hosts, placement.get_view().get(spec_obj))
         if request_spec.redundancy(spec_obj) is not None:
             self._request.factor = self.REDUNDANCY_FACTOR
         return weights

@@ -12,8 +12,10 @@
 
 """Unit tests for zha_scheduler.filters.redundancy."""
 
+import logging
 from unittest import mock
 
+import fixtures
 from nova import objects
 from nova.scheduler import filters as nova_filters
 
@@ -147,6 +149,41 @@ class ZhaRedundancyFilterTest(zha_fakes.HealthFilterCase):
                       rejected[0])
         self.assertIn('network degraded, storage degraded', rejected[2])
         self.assertEqual([], [r for r in logs.records if r.levelno > 10])
+
+    def test_hosts_of_one_profile_are_judged_once(self):
+        for n in range(4):      # twins of 'ok' and of 'net'
+            self.cloud.add('ok%d' % n, cpc='Z1', extra_traits=[NET_R, STO_R])
+            self.cloud.add('net%d' % n, cpc='Z1',
+                           extra_traits=[NET_D, STO_R])
+        self.zha.client = self.cloud.client()
+        spec = spec_for({'zha:redundancy': 'required'})
+        judge = redundancy.ZhaRedundancyFilter._passes
+        judged = []
+
+        def counted(*args):
+            judged.append(args[0].host)
+            return judge(self.filt, *args)
+
+        self.useFixture(fixtures.MockPatchObject(self.filt, '_passes',
+                                                 counted))
+        log = logging.getLogger('zha_scheduler.filters.redundancy')
+        self.addCleanup(log.setLevel, log.level)
+        log.setLevel(logging.INFO)
+        passing = self._passing(spec)
+        self.assertEqual(['ok', 'nosan', 'bare'] + [
+            'ok%d' % n for n in range(4)], passing)
+        # One per distinct profile (UNKNOWN's included) and view.
+        self.assertEqual(6, len(judged))
+        self.assertEqual(passing, self._passing(spec))
+        self.assertEqual(6, len(judged))
+        # At DEBUG every rejected host is logged, so each is judged.
+        del judged[:]
+        log.setLevel(logging.NOTSET)
+        with self.assertLogs(LOGGER, 'DEBUG') as logs:
+            self.assertEqual(passing, self._passing(spec))
+        self.assertEqual(14, len(judged))
+        self.assertEqual(7, len([r for r in logs.records
+                                 if 'fails redundancy' in r.getMessage()]))
 
     def test_unmonitored_rejection_names_the_option(self):
         self.flags(unmonitored_hosts='reject', group='zha_scheduler')

@@ -19,6 +19,7 @@ from nova.scheduler import weights as nova_weights
 from nova import test
 
 from tests.unit import zha_fakes
+from zha_scheduler.weights import base
 from zha_scheduler.weights import failure_domain
 
 LOGGER = 'zha_scheduler.weights.failure_domain'
@@ -161,6 +162,20 @@ class ZhaFailureDomainWeigherTest(test.NoDBTestCase):
         self.assertEqual(2.0, self.weigher.weight_multiplier(host))
         host.aggregates = [_aggregate('2'), _aggregate('1.5', 2)]
         self.assertEqual(1.5, self.weigher.weight_multiplier(host))
+
+    def test_multiplier_read_once_per_request(self):
+        # Nova asks for it once per host: only a host in an aggregate may
+        # differ from the option, read once in weigh_objects.
+        self.cloud['b1'].aggregates = [_aggregate('2')]
+        spec = self._spec(placed=[('m1', 'a1')])
+        hosts = [self.cloud[h] for h in ('a1', 'b1', 'c1')]
+        with mock.patch.object(base.scheduler_utils, 'get_weight_multiplier',
+                               wraps=base.scheduler_utils.
+                               get_weight_multiplier) as read:
+            self.assertEqual([('b1', 2.0), ('c1', 1.0), ('a1', 0.0)],
+                             self._weigh(spec, hosts))
+        read.assert_called_once_with(self.cloud['b1'],
+                                     'failure_domain_weight_multiplier', 1.0)
 
     def test_invalid_aggregate_multiplier_uses_config(self):
         host = self.cloud['a1']
