@@ -13,43 +13,52 @@
 
 """Scheduling benchmark: Nova's filter/weigh pipeline with and without ZHA.
 
-Times Nova's HostFilterHandler and HostWeightHandler on synthetic IBM Z
-clouds (insight.synthetic: 1,000 and 5,000 hosts, 50 CPCs with a standby
-LPAR each, 10 instances a host, consistency group DB2PROD on 60 % of the
-hosts) as Nova HostStates, with Nova's default filters and weighers
-(baseline) and with those of etc/nova/nova.conf.d/zha-scheduler.conf (ZHA,
---zha-conf), loaded as nova-scheduler loads them. A request is the
-multi-create of a new anti-affinity group (--group-size): a filter+weigh
-pass per member, each winner consumed as Nova does; passes 2+ see the hosts
-that passed pass 1 (--narrow: the previous pass); --request ha asks for
-zha:redundancy=required and zha:consistency_group=DB2PROD. Baseline and ZHA
-requests alternate. The ZHA plugins read the topology through the real
-TopologyView from an in-memory Placement serving the snapshot's traits
-(sources.SnapshotPlacement), the group members from the snapshot.
+Runs Nova 34's own HostFilterHandler and HostWeightHandler over a synthetic
+IBM Z cloud (insight.synthetic: default 5,000 hosts on 50 CPCs with a
+standby LPAR each, 10 instances a host) as Nova HostStates, with Nova's
+default filters and weighers (baseline) and with those of
+etc/nova/nova.conf.d/zha-scheduler.conf (ZHA, --zha-conf), loaded as
+nova-scheduler loads them. Each request kind is reported on its own:
 
-It prints figures, not pass/fail: the request ratio ZHA / baseline, each ZHA
-filter's and weigher's cost on the same input, the view's Placement calls,
-the spread (max skew per CPC) and a host check (no ZHA member on a standby,
-nor for ha on a degraded host or one without the group); a broken set-up
-stops it with an error. A measurement is a measure_* function adding to a
-host count's result and a report_* one printing it. Usage::
+- ``boot``: one instance into an anti-affinity group whose --group-size - 1
+  members run on as many CPCs;
+- ``multi-create``: a new anti-affinity group of --group-size members in one
+  request, a filter and weigh pass per member, each pick consumed as Nova
+  consumes it, each pass given the hosts the one before passed.
 
-    .venv/bin/python tools/benchmark.py [--hosts 1000,5000] [--cpcs 50]
-        [--group-size 20] [--repeat 3] [--request {ha,group}]
-        [--zha-conf FILE] [--narrow] [--profile]
+Both ask ``zha:redundancy=required``. The two configurations handle the same
+hosts: each pass gives both the same hosts to filter, and the ZHA weighers
+weigh the hosts the baseline's filters passed, so that ZHA's own filters
+turning hosts away never make its weighing cheaper than the baseline's. The
+ZHA pick is its best-weighed host that all its filters passed. A ZHA request
+includes reading the group members' instance records, as nova-scheduler
+does: members.py's reader on a real Nova cell database (sqlite, Nova's test
+fixtures) that holds the members. The ZHA plugins read a warm topology view
+(the real TopologyView on an in-memory Placement serving the snapshot's
+traits), as a scheduler does between refreshes; none runs during the timed
+requests.
+
+Baseline and ZHA requests alternate, the first of each round alternating too;
+the figures are medians over --rounds of CPU seconds (and wall seconds).
+Each ZHA filter's and weigher's cost inside Nova's handler, on all hosts,
+follows. It prints figures, not pass/fail, and checks that ZHA put no member
+on a standby or degraded host and kept the group's spread. Usage::
+
+    .venv/bin/python tools/benchmark.py [--hosts 5000] [--cpcs 50]
+        [--group-size 20] [--rounds 3] [--kind {boot,multi-create}]
+        [--zha-conf FILE] [--format {text,json}]
 """
 
 import argparse
 import collections
-from collections.abc import Callable
-import cProfile
+from collections.abc import Callable, Iterator
+import contextlib
 import dataclasses
 import datetime
 import gc
-import io
+import json
 import os
 import platform
-import pstats
 import statistics
 import sys
 import time
@@ -66,9 +75,9 @@ from zha_scheduler.insight import pipeline
 from zha_scheduler.insight import snapshot
 from zha_scheduler.insight import sources
 from zha_scheduler.insight import synthetic
+from zha_scheduler import members
 from zha_scheduler import model
 from zha_scheduler import placement
-from zha_scheduler import request_spec
 from zha_scheduler.sim import nova_conf
 from zha_scheduler import topology
 
@@ -78,14 +87,11 @@ warnings.filterwarnings('ignore', category=DeprecationWarning)
 
 CONF = zha_config.CONF       # Nova's too: oslo.config's global
 CONFIGS = ('baseline', 'zha')
+KINDS = ('boot', 'multi-create')
 INSTANCES_PER_HOST = 10      # synthetic's own density
-# Consistency groups by share of the hosts; the ha request names DB2PROD.
-CONSISTENCY_GROUPS = {'DB2PROD': 0.60, 'SAPPRD': 0.25, 'MQHA': 0.10}
-REQUEST_KINDS = {'ha': {'zha:redundancy': 'required',
-                        'zha:consistency_group': 'DB2PROD'}, 'group': {}}
-TARGET_RATIO = 1.3           # issue 4, every ZHA filter and weigher on
-# What a host is; the synthetic cloud has no unmonitored host.
-FLAGS = ('standby', 'degraded', 'no group')
+TARGET_RATIO = 1.10          # issue 15
+EXTRA_SPECS = {'capabilities:hypervisor_type': 'QEMU',
+               'zha:redundancy': 'required'}
 Result = dict[str, Any]
 Pipes = dict[str, pipeline.Pipeline]
 
@@ -95,12 +101,14 @@ def setup_nova(zha_conf: str) -> Pipes:
     import nova.conf  # noqa: F401  registers Nova's options
     from nova.conf import scheduler as nova_scheduler_conf
     from nova import objects
+    from oslo_messaging import conffixture
 
     objects.register_all()
     # As nova-scheduler reads a file of /etc/nova/nova.conf.d/: the options
     # it sets apply, the others keep their defaults.
     CONF([], project='nova', default_config_files=[zha_conf],
          default_config_dirs=[])
+    conffixture.ConfFixture(CONF).setUp()   # the cell mappings read it
     defaults = {opt.name: opt.default
                 for opt in nova_scheduler_conf.filter_scheduler_opts}
     pipes = {}
@@ -113,266 +121,341 @@ def setup_nova(zha_conf: str) -> Pipes:
             pipes[name] = pipeline.load(CONF)
         except pipeline.PipelineError as exc:
             raise SystemExit('%s pipeline: %s' % (name, exc)) from None
-    # What ZHA adds to the baseline.
+    return pipes
+
+
+def added(pipes: Pipes) -> list[Any]:
+    """The ZHA filters and weighers: what ZHA adds to the baseline."""
     base = {type(x).__name__ for x in pipes['baseline'].filters +
             pipes['baseline'].weighers}
-    pipes['added'] = pipeline.Pipeline(*(
-        [x for x in xs if type(x).__name__ not in base]
-        for xs in (pipes['zha'].filters, pipes['zha'].weighers)))
-    return pipes
+    return [x for x in pipes['zha'].filters + pipes['zha'].weighers
+            if type(x).__name__ not in base]
+
+
+@contextlib.contextmanager
+def cell_database() -> Iterator[Any]:
+    """A Nova cell database (sqlite in memory) and an admin context on it."""
+    from nova import context
+    from nova.tests import fixtures as nova_fixtures
+
+    CONF.set_override('connection', 'sqlite://', 'database')
+    with contextlib.ExitStack() as stack:
+        for fixture in (nova_fixtures.Database(),
+                        nova_fixtures.SingleCellSimple()):
+            fixture.setUp()
+            stack.callback(fixture.cleanUp)
+        yield context.get_admin_context()
 
 
 @dataclasses.dataclass
 class Cloud:
-    """A synthetic snapshot as Nova's handlers and the ZHA plugins see it."""
+    """A synthetic cloud as Nova's handlers and the ZHA plugins see it."""
 
     snap: snapshot.Snapshot
     states: list[Any]                  # Nova HostStates, in snapshot order
     view: placement.TopologyView       # the real one, SnapshotPlacement
-    cpc_of: dict[str, str]             # host name -> CPC
-    flags: dict[str, set[str]]         # host name -> flags()
+    profiles: dict[str, topology.HostProfile]    # by host name
+    context: Any                       # admin context on the cell database
+    existing: list[tuple[str, Any]]    # the boot group's members: uuid, host
     build_s: float
 
+    def usable(self, host: str) -> bool:
+        """Whether ZHA may place an HA member on the host."""
+        profile = self.profiles[host]
+        return not profile.standby and topology.DEGRADED not in (
+            profile.network, profile.storage)
 
-def build_cloud(n_hosts: int, args: argparse.Namespace) -> Cloud:
+
+def build_cloud(args: argparse.Namespace, context: Any) -> Cloud:
+    from nova import objects
+
     start = time.perf_counter()
     snap = synthetic.synthetic(
-        hosts=n_hosts, instances=n_hosts * INSTANCES_PER_HOST,
-        cpcs=args.cpcs, seed=args.seed, consistency_groups=CONSISTENCY_GROUPS)
+        hosts=args.hosts, instances=args.hosts * INSTANCES_PER_HOST,
+        cpcs=args.cpcs, seed=args.seed)
     client = placement_client.PlacementClient(sources.SnapshotPlacement(snap))
-    placement.read_topology(client)    # renders the answers, once
+    states = hoststates.host_states(snap)
     profiles = {h.name: snap.profile(h) for h in snap.hosts}
-    return Cloud(snap, hoststates.host_states(snap),
-                 placement.TopologyView(client_factory=lambda: client),
-                 {name: p.cpc for name, p in profiles.items()},
-                 {name: flags(p) for name, p in profiles.items()},
-                 time.perf_counter() - start)
+    cloud = Cloud(snap, states,
+                  placement.TopologyView(client_factory=lambda: client),
+                  profiles, context, [], 0.0)
+    # The boot's group: a member on a usable host of each of the first CPCs.
+    by_cpc: dict[str, Any] = {}
+    for state in states:
+        if cloud.usable(state.host):
+            by_cpc.setdefault(profiles[state.host].cpc, state)
+    for index, state in enumerate(list(by_cpc.values())[:args.group_size - 1]):
+        instance = objects.Instance(
+            context, uuid=str(uuid.uuid4()), host=state.host,
+            node=state.nodename, compute_id=index + 1, project_id='bench',
+            user_id='bench')
+        instance.create()
+        cloud.existing.append((instance.uuid, state))
+    cloud.build_s = time.perf_counter() - start
+    return cloud
 
 
-def flags(profile: topology.HostProfile) -> set[str]:
-    """Which FLAGS a host has (``no group``: it cannot reach DB2PROD)."""
-    return {flag for flag, on in zip(FLAGS, (
-        profile.standby,
-        topology.DEGRADED in (profile.network, profile.storage),
-        'DB2PROD' not in profile.consistency_groups)) if on}
-
-
-def forbidden(kind: str) -> set[str]:
-    """The flags of the hosts the ZHA filters must keep a request off."""
-    spec = new_request(1, kind)
-    return {flag for flag, on in zip(FLAGS, (
-        True, request_spec.redundancy(spec) == request_spec.REQUIRED,
-        bool(request_spec.consistency_groups(spec)))) if on}
-
-
-def new_request(group_size: int, kind: str) -> Any:
-    """A RequestSpec of the multi-create of a new anti-affinity group."""
+def new_request(cloud: Cloud, kind: str, size: int) -> Any:
+    """The RequestSpec the conductor hands the scheduler for a request."""
     flavor = model.Flavor('z.ha', vcpus=4, ram=8192, disk=40, id='9',
-                          extra_specs={'capabilities:hypervisor_type': 'QEMU',
-                                       **REQUEST_KINDS[kind]})
+                          extra_specs=dict(EXTRA_SPECS))
     group = model.Group(str(uuid.uuid4()), 'ha-group', 'anti-affinity', [])
     spec = explain.request_spec(explain.Request(
         flavor, image_properties={'hw_architecture': 's390x'}, group=group),
         snapshot.Snapshot([]))
+    spec._context = cloud.context           # as the scheduler receives it
+    if kind == 'boot':
+        existing = [u for u, _state in cloud.existing]
+        spec.instance_group.members = existing + [spec.instance_uuid]
+        spec.instance_group.hosts = sorted(
+            state.host for _u, state in cloud.existing)
+        return spec
     # The API adds every member to the group before the first is scheduled.
-    members = [spec.instance_uuid] + [str(uuid.uuid4())
-                                      for _ in range(group_size - 1)]
-    spec.instance_group.members, spec.num_instances = members, group_size
+    spec.instance_group.members = [spec.instance_uuid] + [
+        str(uuid.uuid4()) for _ in range(size - 1)]
+    spec.num_instances = size
     return spec
 
 
 @dataclasses.dataclass
-class Run:
-    """One request: wall and CPU seconds and hosts passing, by pass."""
+class Plan:
+    """What a ZHA request decides, pass by pass, for both to replay."""
 
-    walls: list[float]
-    cpus: list[float]
-    passing: list[int]
-    picks: list[str]
-    max_skew: int = 0    # largest CPC skew after any pass
+    hosts: list[list[Any]]       # the hosts each pass gets
+    weighable: list[list[Any]]   # those the baseline's filters pass
+    picks: list[Any]             # the ZHA pick of each pass
 
 
-def multi_create(cloud: Cloud, pipe: pipeline.Pipeline,
-                 args: argparse.Namespace) -> Run:
-    """Schedule one multi-create request; the cloud is as before after."""
-    from nova.scheduler import filters
+def passes(cloud: Cloud, kind: str, size: int,
+           each: Callable[[int, Any, Any], Any]) -> None:
+    """Run the passes of a new request; the cloud is as before after it.
+
+    ``each(index, spec, hosts)`` runs one pass and returns its pick, which
+    is consumed as Nova consumes it.
+    """
     from nova.scheduler import manager
+
+    spec, undo = new_request(cloud, kind, size), []
+    try:
+        for index, member in enumerate(list(spec.instance_group.members)[
+                -spec.num_instances:]):
+            spec.instance_uuid = member     # as SchedulerManager._schedule
+            chosen = each(index, spec, member)
+            # What consume_from_request and the stub instance will change.
+            undo.append((chosen, dict(vars(chosen)), dict(chosen.instances)))
+            manager.SchedulerManager._consume_selected_host(
+                chosen, spec, instance_uuid=member)
+    finally:
+        for state, saved, instances in reversed(undo):
+            vars(state).update(saved, instances=instances)
+
+
+def plan(cloud: Cloud, pipes: Pipes, kind: str, size: int) -> Plan:
+    """Schedule a ZHA request as Nova does, recording every pass."""
+    from nova.scheduler import filters
     from nova.scheduler import weights
 
     filter_handler = filters.HostFilterHandler()
     weight_handler = weights.HostWeightHandler()
-    spec = new_request(args.group_size, args.request)
-    hosts, undo, run = cloud.states, [], Run([], [], [], [])
-    per_cpc = dict.fromkeys(cloud.cpc_of.values(), 0)
-    for index, member in enumerate(list(spec.instance_group.members)):
-        spec.instance_uuid = member       # as SchedulerManager._schedule
-        cpu, wall = time.process_time(), time.perf_counter()
-        passed = filter_handler.get_filtered_objects(pipe.filters, hosts,
-                                                     spec, index)
+    found, hosts = Plan([], [], []), cloud.states
+
+    def each(index: int, spec: Any, member: str) -> Any:
+        nonlocal hosts
+        found.hosts.append(hosts)
+        found.weighable.append(filter_handler.get_filtered_objects(
+            pipes['baseline'].filters, hosts, spec, index))
+        passed = filter_handler.get_filtered_objects(
+            pipes['zha'].filters, hosts, spec, index)
         if not passed:
-            raise SystemExit('pass %d found no host: Nova fails the request '
-                             'with NoValidHost' % (index + 1))
-        weighed = weight_handler.get_weighed_objects(pipe.weighers, passed,
-                                                     spec)
-        run.walls.append(time.perf_counter() - wall)
-        run.cpus.append(time.process_time() - cpu)
-        run.passing.append(len(passed))
-        # Nova runs its once-per-request filters (the ZHA health filters
-        # among them) in the first pass only: the later ones must get the
-        # hosts that passed it.
-        if args.narrow or index == 0:
-            hosts = [w.obj for w in weighed] if args.narrow else passed
-        chosen = weighed[0].obj              # host_subset_size = 1
-        # What consume_from_request and the stub instance will change.
-        undo.append((chosen, dict(vars(chosen)), dict(chosen.instances)))
-        manager.SchedulerManager._consume_selected_host(
-            chosen, spec, instance_uuid=member)
-        run.picks.append(chosen.host)
-        per_cpc[cloud.cpc_of[chosen.host]] += 1
-        run.max_skew = max(run.max_skew,
-                           max(per_cpc.values()) - min(per_cpc.values()))
-    for state, saved, instances in reversed(undo):
-        vars(state).update(saved, instances=instances)
-    return run
+            raise SystemExit('ZHA %s: pass %d found no host: Nova fails the '
+                             'request with NoValidHost' % (kind, index + 1))
+        found.picks.append(weight_handler.get_weighed_objects(
+            pipes['zha'].weighers, passed, spec)[0].obj)
+        # Nova gives the next pass the hosts this one passed.
+        hosts = passed
+        return found.picks[-1]
+
+    passes(cloud, kind, size, each)
+    return found
 
 
-def fresh(cloud: Cloud) -> tuple[int, float]:
-    """Off the clock: services read anew, view refreshed, GC run.
+def timed(cloud: Cloud, pipe: pipeline.Pipeline, planned: Plan, kind: str,
+          size: int, zha: bool) -> tuple[float, float]:
+    """CPU and wall seconds of one request replaying the plan's passes."""
+    from nova.scheduler import filters
+    from nova.scheduler import weights
+
+    filter_handler = filters.HostFilterHandler()
+    weight_handler = weights.HostWeightHandler()
+    cpu = wall = 0.0
+
+    def each(index: int, spec: Any, member: str) -> Any:
+        nonlocal cpu, wall
+        started_cpu, started = time.process_time(), time.perf_counter()
+        passed = filter_handler.get_filtered_objects(
+            pipe.filters, planned.hosts[index], spec, index)
+        weight_handler.get_weighed_objects(
+            pipe.weighers, planned.weighable[index] if zha else passed, spec)
+        cpu += time.process_time() - started_cpu
+        wall += time.perf_counter() - started
+        return planned.picks[index]
+
+    passes(cloud, kind, size, each)
+    return cpu, wall
+
+
+def fresh(cloud: Cloud) -> None:
+    """Off the clock: services seen now, view warm, a full GC pass.
 
     ComputeFilter turns away a service silent for 60 s, less than a run
-    takes. Returns the Placement calls and seconds of the refresh.
+    takes; each request reads its members anew, as a new RequestSpec does.
     """
     now = datetime.datetime.now(datetime.timezone.utc)
     for state in cloud.states:
         state.update(service=dict(state.service, last_seen_up=now,
                                   updated_at=now))
-    cloud.view.invalidate(forget=True)
-    calls, start = cloud.view.placement_calls, time.perf_counter()
     cloud.view.get()
-    seconds = time.perf_counter() - start
+    members.get_locator().clear()
     gc.collect()
-    return cloud.view.placement_calls - calls, seconds
 
 
-def sum_of_medians(runs: list[list[float]]) -> float:
-    """Medians by pass, summed, ms: other load spoils a pass, not a sum."""
-    return 1000 * sum(map(statistics.median, zip(*runs)))
+def measure_kind(cloud: Cloud, pipes: Pipes, kind: str,
+                 args: argparse.Namespace) -> Result:
+    """Requests of one kind, baseline and ZHA alternating; medians."""
+    fresh(cloud)
+    planned = plan(cloud, pipes, kind, args.group_size)
+    seconds: dict[str, list[tuple[float, float]]] = {n: [] for n in CONFIGS}
+    calls = cloud.view.placement_calls
+    for round_ in range(args.rounds):
+        for name in CONFIGS[::1 if round_ % 2 == 0 else -1]:
+            fresh(cloud)
+            seconds[name].append(timed(cloud, pipes[name], planned, kind,
+                                       args.group_size, name == 'zha'))
+    result: Result = {
+        'kind': kind, 'passes': len(planned.picks),
+        'hosts_first_last_pass': [len(planned.hosts[0]),
+                                  len(planned.hosts[-1])],
+        'placement_calls': cloud.view.placement_calls - calls}
+    for name, done in seconds.items():
+        result[name] = {
+            'cpu_ms': 1000 * statistics.median(c for c, _w in done),
+            'wall_ms': 1000 * statistics.median(w for _c, w in done)}
+    for unit in ('cpu', 'wall'):
+        result['%s_ratio' % unit] = (result['zha']['%s_ms' % unit] /
+                                     result['baseline']['%s_ms' % unit])
+    result['target_met'] = result['cpu_ratio'] <= TARGET_RATIO
+    result['checks'] = check(cloud, kind, [p.host for p in planned.picks])
+    return result
 
 
-def median_s(func: Callable[[], Any], repeat: int) -> float:
-    """Median seconds of ``repeat`` calls (timeit: no GC while timed)."""
-    return statistics.median(timeit.repeat(func, number=1, repeat=repeat))
+def check(cloud: Cloud, kind: str, picks: list[str]) -> Result:
+    """What ZHA placed: on unusable hosts (must be 0), and the CPC skew."""
+    per_cpc = collections.Counter(cloud.profiles[h].cpc for h in picks)
+    if kind == 'boot':
+        per_cpc.update(cloud.profiles[state.host].cpc
+                       for _u, state in cloud.existing)
+    counts = [per_cpc.get(cpc, 0) for cpc in
+              {p.cpc for p in cloud.profiles.values() if p.cpc}]
+    return {'members_on_unusable_hosts': sum(not cloud.usable(h)
+                                             for h in picks),
+            'max_cpc_skew': max(counts) - min(counts)}
 
 
-def measure_requests(cloud: Cloud, pipes: Pipes, args: argparse.Namespace,
-                     r: Result) -> None:
-    """Multi-create requests, baseline and ZHA alternating, view warm.
+def measure_pieces(cloud: Cloud, pipes: Pipes, kind: str,
+                   args: argparse.Namespace) -> list[Result]:
+    """Each ZHA filter and weigher alone inside Nova's handler, all hosts.
 
-    Also the view's Placement calls in a refresh and in the requests.
+    The handler's own cost for a plugin (its lists and log arguments) is
+    counted: the figure is the handler with the plugin less the handler
+    with none. The spec is the request's first pass.
     """
-    runs: dict[str, list[Run]] = {name: [] for name in CONFIGS}
-    r['timed_calls'], refreshes = 0, []
-    for _ in range(args.repeat):
-        for name in CONFIGS:
-            refreshes.append(fresh(cloud))
-            before = cloud.view.placement_calls
-            runs[name].append(multi_create(cloud, pipes[name], args))
-            r['timed_calls'] += cloud.view.placement_calls - before
-            r['placed'][name] += [cloud.flags[h] for h in runs[name][-1].picks]
-    r['refresh_calls'] = max(calls for calls, _seconds in refreshes)
-    r['refresh_ms'] = 1000 * statistics.median(s for _c, s in refreshes)
-    for name, done in runs.items():
-        r[name] = {'req_ms': sum_of_medians([x.walls for x in done]),
-                   'cpu_ms': sum_of_medians([x.cpus for x in done]),
-                   'passing': done[-1].passing,
-                   'max_skew': max(x.max_skew for x in done),
-                   'per_cpc': collections.Counter(
-                       cloud.cpc_of[h] for h in done[-1].picks)}
-    r['ratio'] = r['zha']['req_ms'] / r['baseline']['req_ms']
-    r['cpu_ratio'] = r['zha']['cpu_ms'] / r['baseline']['cpu_ms']
-
-
-def measure_components(cloud: Cloud, pipes: Pipes, args: argparse.Namespace,
-                       r: Result) -> None:
-    """Each ZHA filter and weigher alone on all hosts, mid-request.
-
-    In a request the ZHA filters shrink the host list Nova's weighers see,
-    hiding ZHA's own cost: here each piece sees all hosts, half the group
-    placed, one member per CPC, against measure_requests' baseline pass.
-    """
+    from nova.scheduler import filters
     from nova.scheduler import weights
 
-    weight_handler, n = weights.HostWeightHandler(), args.group_size
+    filter_handler = filters.HostFilterHandler()
+    weight_handler = weights.HostWeightHandler()
     fresh(cloud)
-    spec, bad = new_request(n, args.request), forbidden(args.request)
-    usable = {cloud.cpc_of[host]: host       # CPC -> a host ZHA may use
-              for host, found in cloud.flags.items() if not found & bad}
-    spec.instance_group.hosts = sorted(usable.values())[:n // 2]
-    spec.instance_uuid = spec.instance_group.members[n // 2]
-    hosts, repeat = cloud.states, max(3, args.repeat)
+    spec, hosts = new_request(cloud, kind, args.group_size), cloud.states
+    spec.instance_uuid = spec.instance_group.members[-spec.num_instances]
+    repeat = max(5, args.rounds)
 
-    def weigh(weighers: list[Any]) -> float:
-        return median_s(lambda: weight_handler.get_weighed_objects(
-            weighers, hosts, spec), repeat)
+    def median_ms(func: Callable[[], Any]) -> float:
+        return 1000 * statistics.median(
+            timeit.repeat(func, timer=time.process_time, number=1,
+                          repeat=repeat))
 
-    unweighed, cost, pieces = weigh([]), collections.Counter(), []
-    for piece in pipes['added'].filters + pipes['added'].weighers:
-        if hasattr(piece, 'filter_all'):
-            seconds = median_s(lambda p=piece: p.filter_all(hosts, spec),
-                               repeat)
-            note = '(%d pass)' % len(piece.filter_all(hosts, spec))
-            once = piece.run_filter_once_per_request
-        else:    # inside Nova's handler: its normalising and multiplier too
-            seconds = max(0.0, weigh([piece]) - unweighed)
-            note, once = '', False
-        pieces.append((type(piece).__name__, once, seconds, note))
-        cost[once] += seconds
-    per_pass = r['baseline']['req_ms'] / 1000 / n
-    r['components'] = {'pass': per_pass, 'pieces': pieces, 'ratio': 1 + (
-        cost[True] + n * cost[False]) / (n * per_pass)}
-
-
-MEASUREMENTS = (measure_requests, measure_components)
-
-
-def run_host_count(n_hosts: int, pipes: Pipes, args: argparse.Namespace,
-                   profile: bool) -> Result:
-    gc.unfreeze()
-    gc.collect()
-    cloud = build_cloud(n_hosts, args)
-    # The static cloud leaves the collector's generations: full collections
-    # would otherwise rescan millions of objects in random timed passes.
-    gc.collect()
-    gc.freeze()
-    r: Result = {'hosts': n_hosts, 'placed': {name: [] for name in CONFIGS}}
-    with sources.replay(cloud.snap, view=cloud.view):
-        for measure in MEASUREMENTS:
-            measure(cloud, pipes, args, r)
-        r['profile'] = profile_zha(cloud, pipes, args) if profile else ''
-    count = collections.Counter(f for v in cloud.flags.values() for f in v)
-    print('  %d hosts on %d CPCs, %d instances, %s; built in %.1f s' % (
-        n_hosts, args.cpcs, len(cloud.snap.instances), ', '.join(
-            '%s %d' % (f, count[f]) for f in FLAGS), cloud.build_s))
-    return r
+    empty = {True: median_ms(lambda: filter_handler.get_filtered_objects(
+                 [], hosts, spec, 0)),
+             False: median_ms(lambda: weight_handler.get_weighed_objects(
+                 [], hosts, spec))}
+    found = []
+    for piece in added(pipes):
+        is_filter = hasattr(piece, 'filter_all')
+        if is_filter:
+            ms = median_ms(lambda p=piece: filter_handler.get_filtered_objects(
+                [p], hosts, spec, 0))
+        else:
+            ms = median_ms(lambda p=piece: weight_handler.get_weighed_objects(
+                [p], hosts, spec))
+        found.append({'name': type(piece).__name__,
+                      'runs_in': ('pass 1' if is_filter and
+                                  piece.run_filter_once_per_request
+                                  else 'every pass'),
+                      'cpu_ms': max(0.0, ms - empty[is_filter])})
+    return found
 
 
-def profile_zha(cloud: Cloud, pipes: Pipes, args: argparse.Namespace) -> str:
-    """cProfile one warm ZHA request: where zha_scheduler spends, as text."""
-    fresh(cloud)
-    profiler = cProfile.Profile()
-    profiler.runcall(multi_create, cloud, pipes['zha'], args)
-    out = io.StringIO()
-    stats = pstats.Stats(profiler, stream=out)
-    # What Nova's handlers call of ZHA's: all ZHA time is below it.
-    entry = sum(ct for k, v in stats.stats.items() if 'zha_scheduler' in k[0]
-                for caller, (_cc, _nc, _tt, ct) in v[4].items()
-                if caller[2] in ('get_filtered_objects',
-                                 'get_weighed_objects'))
-    print('\ncProfile of a warm ZHA request at %d hosts: zha_scheduler '
-          '(called by Nova\'s handlers) %.0f ms of %.0f ms' % (len(
-              cloud.states), entry * 1000, stats.total_tt * 1000), file=out)
-    stats.sort_stats('tottime').print_stats('zha_scheduler', 15)
-    return out.getvalue()
+def run(args: argparse.Namespace) -> Result:
+    pipes = setup_nova(args.zha_conf)
+    import nova.version
+
+    started = time.perf_counter()
+    result: Result = {
+        'machine': {'cpus': os.cpu_count(),
+                    'usable_cpus': len(os.sched_getaffinity(0)),
+                    'arch': platform.machine(),
+                    'python': platform.python_version(),
+                    'nova': nova.version.version_string(),
+                    'load': [round(x, 2) for x in os.getloadavg()]},
+        'baseline': [type(x).__name__ for x in pipes['baseline'].filters +
+                     pipes['baseline'].weighers],
+        'zha_added': [type(x).__name__ for x in added(pipes)],
+        'zha_conf': args.zha_conf,
+        'zha_scheduler': {k: v for k, v in
+                          sorted(CONF.zha_scheduler.items())},
+        'extra_specs': EXTRA_SPECS, 'target_ratio': TARGET_RATIO,
+        'kinds': []}
+    # Warm for the whole run: a refresh is a background thread whose CPU
+    # would count in whichever request it overlaps (its cost is
+    # tools/benchmark_refresh.py's to measure).
+    CONF.set_override('trait_cache_ttl', 86400, 'zha_scheduler')
+    with cell_database() as context:
+        gc.collect()
+        cloud = build_cloud(args, context)
+        # The static cloud leaves the collector's generations: full
+        # collections would otherwise rescan it in random timed passes.
+        gc.collect()
+        gc.freeze()
+        locator = members.set_locator(members.MemberLocator())
+        try:
+            with sources.replay(cloud.snap, view=cloud.view):
+                # replay reads members from the snapshot: read the cell DB.
+                members.set_locator(members.MemberLocator())
+                for kind in args.kind:
+                    found = measure_kind(cloud, pipes, kind, args)
+                    found['pieces'] = measure_pieces(cloud, pipes, kind, args)
+                    result['kinds'].append(found)
+        finally:
+            members.set_locator(locator)
+            gc.unfreeze()
+    result['cloud'] = {
+        'hosts': len(cloud.snap.hosts), 'cpcs': args.cpcs,
+        'instances': len(cloud.snap.instances),
+        'standby': sum(p.standby for p in cloud.profiles.values()),
+        'unusable': sum(not cloud.usable(h) for h in cloud.profiles),
+        'build_s': round(cloud.build_s, 1)}
+    result['run_s'] = round(time.perf_counter() - started, 1)
+    return result
 
 
 def table(head: list[str], rows: list[list[Any]]) -> None:
@@ -385,75 +468,40 @@ def table(head: list[str], rows: list[list[Any]]) -> None:
             cell.rjust(width) for cell, width in zip(row[1:], widths[1:])]))
 
 
-def report_requests(results: list[Result], args: argparse.Namespace) -> None:
-    n = args.group_size
-    print('\nTime per request (%d passes, medians of %d repeats by pass, '
-          'summed; passes 2+ see the hosts that passed %s; passing: hosts '
-          'passing all filters in passes 1, 2 and %d)' % (
-              n, args.repeat, 'the previous' if args.narrow else 'pass 1', n))
-    table(['hosts', 'base ms/pass', 'ZHA ms/pass', 'base req s', 'ZHA req s',
-           'RATIO', 'CPU ratio', 'target <= %.1f' % TARGET_RATIO,
-           'base passing', 'ZHA passing'],
-          [[r['hosts'], r['baseline']['req_ms'] / n, r['zha']['req_ms'] / n,
-            r['baseline']['req_ms'] / 1000, r['zha']['req_ms'] / 1000,
-            '%.3f' % r['ratio'], '%.3f' % r['cpu_ratio'],
-            'met' if r['ratio'] <= TARGET_RATIO else 'MISSED'] + [
-                ','.join(str(r[name]['passing'][i]) for i in (0, 1, -1))
-                for name in CONFIGS] for r in results])
-
-
-def report_components(results: list[Result],
-                      args: argparse.Namespace) -> None:
-    print('\nWhat ZHA adds on the same input (all hosts, half the group '
-          'placed; median ms; weighers inside Nova\'s handler; request ratio '
-          '= (%d x baseline + pass-1 pieces + %d x every-pass pieces) / (%d x '
-          'baseline))' % ((args.group_size,) * 3))
-    comps = [r['components'] for r in results]
-    rows = [['baseline (request / %d)' % args.group_size, 'every pass'] + [
-        c['pass'] * 1000 for c in comps]]
-    for i, (name, once, _seconds, _note) in enumerate(comps[0]['pieces']):
-        rows.append([name, 'pass 1' if once else 'every pass'] + [
-            ('%.2f %s' % (c['pieces'][i][2] * 1000, c['pieces'][i][3]))
-            .strip() for c in comps])
-    rows.append(['request ratio if no host cut', ''] + [
-        '%.3f' % c['ratio'] for c in comps])
-    table(['', 'runs in'] + ['%d hosts' % r['hosts'] for r in results], rows)
-
-
-def report_placement(results: list[Result], args: argparse.Namespace) -> None:
-    print('\nPlacement calls of the ZHA topology view: a refresh (what a cold '
-          'request makes) and the %d x 2 timed requests (trait_cache_ttl = %d '
-          's)' % (args.repeat, CONF.zha_scheduler.trait_cache_ttl))
-    table(['hosts', 'calls/refresh', 'refresh ms', 'calls in timed requests'],
-          [[r['hosts'], r['refresh_calls'], r['refresh_ms'], r['timed_calls']]
-           for r in results])
-
-
-def report_checks(results: list[Result], args: argparse.Namespace) -> None:
-    limit, bad = CONF.zha_scheduler.max_skew, forbidden(args.request)
-    spread, hosts = [], []
-    for r, name in ((r, name) for r in results for name in CONFIGS):
-        got, placed, zha = r[name], r['placed'][name], name == 'zha'
-        hist = collections.Counter(got['per_cpc'].values())
-        hist[0] = args.cpcs - len(got['per_cpc'])
-        spread.append([r['hosts'], name, '%d%s' % (
-            got['max_skew'], ' BROKEN' * (zha and got['max_skew'] > limit)),
-            ', '.join('%d hold %d' % (hist[k], k) for k in sorted(hist))])
-        count = collections.Counter(f for on in placed for f in on)
-        hosts.append([r['hosts'], name, len(placed)] + [
-            '%d%s' % (n, ' BROKEN' * (zha and f in bad and n > 0))
-            for f, n in ((f, count[f]) for f in FLAGS)])
-    print('\nSpread (max skew after any pass of the timed requests, CPCs by '
-          'members in the last; spread_domain = %s, max_skew = %d)'
-          % (CONF.zha_scheduler.spread_domain, limit))
-    table(['hosts', 'config', 'max skew', 'CPCs'], spread)
-    print('\nHost check: members placed on a host that is ... (ZHA must '
-          'place none on one %s)' % ', '.join(sorted(bad)))
-    table(['hosts', 'config', 'members'] + list(FLAGS), hosts)
-
-
-REPORTS = (report_requests, report_components, report_placement,
-           report_checks)
+def report(result: Result, args: argparse.Namespace) -> None:
+    m, c = result['machine'], result['cloud']
+    print('machine: %d CPUs (%d usable), %s; Python %s; Nova %s; load %s' % (
+        m['cpus'], m['usable_cpus'], m['arch'], m['python'], m['nova'],
+        ', '.join('%.2f' % x for x in m['load'])))
+    print('cloud: %d hosts on %d CPCs (%d standby, %d standby or degraded), '
+          '%d instances; built in %.1f s' % (
+              c['hosts'], c['cpcs'], c['standby'], c['unusable'],
+              c['instances'], c['build_s']))
+    print('baseline = Nova\'s defaults: %s\nZHA = the same and %s (%s)' % (
+        ', '.join(result['baseline']), ', '.join(result['zha_added']),
+        result['zha_conf']))
+    print('[zha_scheduler] %s\nextra specs: %s' % (', '.join(
+        '%s = %s' % kv for kv in result['zha_scheduler'].items()),
+        result['extra_specs']))
+    print('\nPer request (medians of %d rounds; ZHA with its members\' read; '
+          'both filter the same hosts, from the first pass to the last, and '
+          'weigh those the baseline\'s filters pass)' % args.rounds)
+    table(['request', 'passes', 'base CPU ms', 'ZHA CPU ms', 'CPU RATIO',
+          'wall ratio', 'target <= %.2f' % TARGET_RATIO, 'hosts in',
+          'Placement calls', 'on unusable', 'CPC skew'],
+          [[k['kind'], k['passes'], k['baseline']['cpu_ms'],
+            k['zha']['cpu_ms'], '%.3f' % k['cpu_ratio'],
+            '%.3f' % k['wall_ratio'], 'met' if k['target_met'] else 'MISSED',
+            '%d..%d' % tuple(k['hosts_first_last_pass']),
+            k['placement_calls'], k['checks']['members_on_unusable_hosts'],
+            k['checks']['max_cpc_skew']] for k in result['kinds']])
+    for k in result['kinds']:
+        print('\nEach ZHA plugin inside Nova\'s handler, all %d hosts, the '
+              '%s request\'s first pass (median CPU ms)' % (c['hosts'],
+                                                          k['kind']))
+        table(['plugin', 'runs in', 'CPU ms'],
+              [[p['name'], p['runs_in'], p['cpu_ms']] for p in k['pieces']])
+    print('\ntotal run time %.0f s' % result['run_s'])
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -461,49 +509,36 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         description=__doc__.splitlines()[0],
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     add = parser.add_argument
-    add('--hosts', default='1000,5000', help='comma-separated host counts',
-        type=lambda text: [int(x) for x in text.split(',')])
-    add('--cpcs', type=int, default=50, help='CPCs of each cloud')
-    add('--group-size', type=int, default=20, help='members of a request')
-    add('--repeat', type=int, default=3, help='timed requests per config')
+    add('--hosts', type=int, default=5000, help='hosts of the cloud')
+    add('--cpcs', type=int, default=50, help='CPCs of the cloud')
+    add('--group-size', type=int, default=20,
+        help='members of a multi-create; the boot\'s group has one less')
+    add('--rounds', type=int, default=3,
+        help='requests of each configuration and kind')
     add('--seed', type=int, default=42, help='seed of the synthetic cloud')
-    add('--request', choices=sorted(REQUEST_KINDS), default='ha',
-        help='ha: with zha:redundancy and zha:consistency_group extra specs')
+    add('--kind', choices=KINDS, action='append',
+        help='request kind to run, repeatable (default: all)')
     add('--zha-conf', default=nova_conf.snippet_path(), metavar='FILE',
         help='nova.conf snippet of the ZHA pipeline')
-    add('--narrow', action='store_true', help='passes see the previous hosts')
-    add('--profile', action='store_true', help='cProfile one ZHA request')
+    add('--format', choices=('text', 'json'), default='text',
+        help='json: one JSON document on stdout')
     args = parser.parse_args(argv)
-    if min(args.cpcs, args.group_size, args.repeat) < 1 or (
-            min(args.hosts) < 2 * args.cpcs):
-        parser.error('--cpcs, --group-size and --repeat must be >= 1, '
-                     'every host count >= 2 x --cpcs')
+    args.kind = args.kind or list(KINDS)
+    if min(args.cpcs, args.group_size, args.rounds) < 1 or (
+            args.hosts < 2 * args.cpcs) or args.group_size > args.cpcs:
+        parser.error('--cpcs, --group-size and --rounds must be >= 1, '
+                     '--hosts >= 2 x --cpcs, --group-size <= --cpcs')
     return args
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    started = time.perf_counter()
-    pipes = setup_nova(args.zha_conf)
-    import nova.version
-    print('machine: %d CPUs (%d usable), %s; Python %s; Nova %s; load %s' % (
-        os.cpu_count(), len(os.sched_getaffinity(0)), platform.machine(),
-        platform.python_version(), nova.version.version_string(),
-        ', '.join('%.2f' % x for x in os.getloadavg())))
-    print('baseline = Nova\'s defaults: %s\nZHA = the same and %s (%s)' % (
-        *(', '.join(type(x).__name__ for x in pipes[name].filters +
-                    pipes[name].weighers) for name in ('baseline', 'added')),
-        args.zha_conf))
-    print('[zha_scheduler] %s\nrequest extra specs: %s' % (', '.join(
-        '%s = %s' % kv for kv in sorted(CONF.zha_scheduler.items())),
-        REQUEST_KINDS[args.request] or 'none'))
-    results = [run_host_count(n, pipes, args,
-                              args.profile and n == args.hosts[-1])
-               for n in args.hosts]
-    for report in REPORTS:
-        report(results, args)
-    print(''.join(r['profile'] for r in results), end='')
-    print('\ntotal run time %.0f s' % (time.perf_counter() - started))
+    result = run(args)
+    if args.format == 'json':
+        json.dump(result, sys.stdout, indent=2)
+        print()
+    else:
+        report(result, args)
     return 0
 
 
