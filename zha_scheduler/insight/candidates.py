@@ -20,7 +20,7 @@ Placement for an ordinary boot: resources (with ``resources:`` overrides),
 ``COMPUTE_STATUS_DISABLED`` trait of disabled computes.
 """
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 import dataclasses
 from typing import Any
 
@@ -92,27 +92,51 @@ def query(flavor: model.Flavor,
 
 def rejection(host: model.Host, asked: PlacementQuery) -> str | None:
     """Why Placement would not propose the host; None if it would."""
-    reasons = []
-    for rc, amount in sorted(asked.resources.items()):
-        inventory = host.inventories.get(rc)
-        if inventory is None:
-            reasons.append('has no %s inventory' % rc)
-        elif inventory.max_unit is not None and amount > inventory.max_unit:
-            reasons.append('%s %d exceeds max_unit %d'
-                           % (rc, amount, inventory.max_unit))
-        elif host.free(rc) < amount:
-            reasons.append('not enough %s (%d requested, %d free)'
-                           % (rc, amount, host.free(rc)))
-    traits = set(host.traits)
-    if host.service_disabled:
-        traits.add(DISABLED_TRAIT)
-    missing = asked.required - traits
-    if missing:
-        reasons.append('lacks required trait %s' % ', '.join(sorted(missing)))
-    present = asked.forbidden & traits
-    if present == {DISABLED_TRAIT}:
-        reasons.append('compute service is disabled (%s)'
-                       % (host.disabled_reason or 'no reason'))
-    elif present:
-        reasons.append('has forbidden trait %s' % ', '.join(sorted(present)))
-    return '; '.join(reasons) or None
+    return rejections([host], asked)[0]
+
+
+def rejections(hosts: Iterable[model.Host],
+               asked: PlacementQuery) -> list[str | None]:
+    """``rejection`` of each host, in order, the query read once."""
+    resources = sorted(asked.resources.items())
+    required, forbidden = asked.required, asked.forbidden
+    # A disabled service's host has COMPUTE_STATUS_DISABLED: does the
+    # query name it at all?
+    disabled_required = DISABLED_TRAIT in required
+    disabled_forbidden = DISABLED_TRAIT in forbidden
+    found: list[str | None] = []
+    for host in hosts:
+        reasons = []
+        for rc, amount in resources:
+            inventory = host.inventories.get(rc)
+            if inventory is None:
+                reasons.append('has no %s inventory' % rc)
+            elif (inventory.max_unit is not None and
+                    amount > inventory.max_unit):
+                reasons.append('%s %d exceeds max_unit %d'
+                               % (rc, amount, inventory.max_unit))
+            else:
+                free = host.free(rc)
+                if free < amount:
+                    reasons.append('not enough %s (%d requested, %d free)'
+                                   % (rc, amount, free))
+        # The host's traits, with COMPUTE_STATUS_DISABLED when its service
+        # is, without a set of them per host.
+        missing = required.difference(host.traits)
+        present = forbidden.intersection(host.traits)
+        if host.service_disabled:
+            if disabled_required:
+                missing.discard(DISABLED_TRAIT)
+            if disabled_forbidden:
+                present.add(DISABLED_TRAIT)
+        if missing:
+            reasons.append('lacks required trait %s'
+                           % ', '.join(sorted(missing)))
+        if present == {DISABLED_TRAIT}:
+            reasons.append('compute service is disabled (%s)'
+                           % (host.disabled_reason or 'no reason'))
+        elif present:
+            reasons.append('has forbidden trait %s'
+                           % ', '.join(sorted(present)))
+        found.append('; '.join(reasons) or None)
+    return found

@@ -105,14 +105,19 @@ class _Records(std_logging.Handler):
 
 
 @contextlib.contextmanager
-def _capture() -> Iterator[_Records]:
+def _capture(level: int = std_logging.DEBUG) -> Iterator[_Records]:
+    """Keep the records of Nova's and our loggers from ``level`` up.
+
+    Those from WARNING up are passed on to the loggers' handlers at the
+    end, in order.
+    """
     handler = _Records()
     saved = []
     for name in _REASON_LOGGERS:
         logger = std_logging.getLogger(name)
         saved.append((logger, logger.level, logger.propagate))
         # The DEBUG flood is for us alone; warnings are passed on below.
-        logger.setLevel(std_logging.DEBUG)
+        logger.setLevel(level)
         logger.propagate = False
         logger.addHandler(handler)
     try:
@@ -189,8 +194,10 @@ def request_spec(request: Request, snap: snapshot.Snapshot) -> Any:
     group = None
     if request.group is not None:
         g = request.group
-        placed = snapshot.placed(
-            snapshot.members_of(g, snap.instances_by_uuid()))
+        # Only the members by uuid, not all 50,000 instances of the cloud.
+        wanted = set(g.members)
+        found = {i.uuid: i for i in snap.instances if i.uuid in wanted}
+        placed = snapshot.placed(snapshot.members_of(g, found))
         # The API adds the new instance to the group before scheduling it.
         group = objects.InstanceGroup(
             uuid=g.uuid, name=g.name,
@@ -234,10 +241,14 @@ def _weigh(weighers: list[Any], states: list[Any], spec: Any
             raw = weigher.weigh_objects(weighed, spec)
             normal = nova_weights.normalize(raw, minval=weigher.minval,
                                             maxval=weigher.maxval)
-            for i, value in enumerate(normal):
-                share = weigher.weight_multiplier(weighed[i].obj) * value
-                weighed[i].weight += share
-                shares[i][type(weigher).__name__] = share
+            # Looked up once per weigher, not once per host and weigher
+            # (75,000 times at 5,000 hosts); the sums are Nova's, in order.
+            name = type(weigher).__name__
+            multiplier = weigher.weight_multiplier
+            for item, kept, value in zip(weighed, shares, normal):
+                share = multiplier(item.obj) * value
+                item.weight += share
+                kept[name] = share
     order = sorted(range(len(weighed)), key=lambda i: weighed[i].weight,
                    reverse=True)
     return [(weighed[i].obj, weighed[i].weight, shares[i]) for i in order]
@@ -267,22 +278,23 @@ def _explain(snap: snapshot.Snapshot, request: Request,
              conf: Any) -> Explanation:
     loaded = pipeline.load(conf)
     asked = candidates.query(request.flavor, request.image_properties)
-    verdicts: dict[int, HostVerdict] = {}
     by_host: dict[int, HostVerdict] = {}
-    returned = []
-    for host in snap.hosts:
+    returned, returned_verdicts = [], []
+    for host, reason in zip(snap.hosts,
+                            candidates.rejections(snap.hosts, asked)):
         profile = snap.profile(host)
         verdict = HostVerdict(host.name, host.node, profile.cpc, profile.site)
         by_host[id(host)] = verdict
-        verdict.reason = candidates.rejection(host, asked)
-        if verdict.reason:
+        verdict.reason = reason
+        if reason:
             verdict.rejected_by = PLACEMENT
         else:
             returned.append(host)
+            returned_verdicts.append(verdict)
     # HostStates only for what Placement returns, as in nova-scheduler.
     alive = hoststates.host_states(snap, returned)
-    for host, state in zip(returned, alive, strict=True):
-        verdicts[id(state)] = by_host[id(host)]
+    verdicts = {id(state): verdict for state, verdict
+                in zip(alive, returned_verdicts, strict=True)}
     steps = [{'step': PLACEMENT, 'start': len(snap.hosts),
               'end': len(alive)}]
     with sources.replay(snap):
@@ -293,7 +305,11 @@ def _explain(snap: snapshot.Snapshot, request: Request,
             if not filter_obj.run_filter_for_index(0):
                 continue
             name = type(filter_obj).__name__
-            with _capture() as captured:
+            # A filter whose reason is _PLAIN's needs no DEBUG records: the
+            # anti-affinity filter logs one per host, 5,000 LogRecords made
+            # for nothing (0.05 to 0.1 s of CPU).
+            with _capture(std_logging.WARNING if name in _PLAIN
+                          else std_logging.DEBUG) as captured:
                 passed = list(filter_obj.filter_all(list(alive), spec) or [])
             kept = {id(s) for s in passed}
             rejected = [s for s in alive if id(s) not in kept]

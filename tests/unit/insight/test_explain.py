@@ -15,6 +15,7 @@ Nova's pipeline replayed over a hand-built snapshot.
 """
 
 import gc
+import logging
 from unittest import mock
 import uuid
 
@@ -26,6 +27,7 @@ from zha_scheduler.insight import explain
 from zha_scheduler.insight import hoststates
 from zha_scheduler.insight import pipeline
 from zha_scheduler.insight import snapshot
+from zha_scheduler.insight import sources
 from zha_scheduler import members
 from zha_scheduler import model
 from zha_scheduler import placement
@@ -180,3 +182,34 @@ class ExplainTest(test.NoDBTestCase):
         self.assertIn('Nova would choose cpc2-lpar2.', text)
         self.assertIn('ZhaRedundancyFilter: cpc3-lpar1 fails redundancy check',
                       text)
+
+    def test_weights_and_order_are_novas(self):
+        from nova.scheduler import weights
+
+        snap = cloud()
+        loaded = pipeline.load(CONF)
+        states = hoststates.host_states(snap)
+        with sources.replay(snap):
+            spec = explain.request_spec(explain.Request(
+                HA, group=snap.groups[0]), snap)
+            ranked = explain._weigh(loaded.weighers, states, spec)
+            handled = weights.HostWeightHandler().get_weighed_objects(
+                loaded.weighers, states, spec)
+        self.assertEqual([(w.obj.host, w.weight) for w in handled],
+                         [(s.host, weight) for s, weight, _ in ranked])
+        self.assertEqual(len(loaded.weighers), len(ranked[0][2]))
+
+    def test_plain_reasons_capture_warnings_only(self):
+        seen = explain._Records()
+        root = logging.getLogger()
+        root.addHandler(seen)
+        self.addCleanup(root.removeHandler, seen)
+        log = logging.getLogger('nova.scheduler.filters.affinity_filter')
+        with explain._capture(logging.WARNING) as captured:
+            log.debug('checked %s', 'host')
+            log.warning('odd %s', 'host')
+            self.assertEqual([], seen.records)
+        self.assertEqual(['odd host'],
+                         [r.getMessage() for r in captured.records])
+        # Passed on once the filter is done.
+        self.assertEqual(['odd host'], [r.getMessage() for r in seen.records])
