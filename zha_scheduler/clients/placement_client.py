@@ -18,6 +18,7 @@ all of them through ``PlacementClient``, which checks every answer and
 counts the calls.
 """
 
+from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib import parse
 
@@ -32,6 +33,10 @@ PROVIDERS_VERSION = '1.14'
 REQUIRED_VERSION = '1.18'
 #: The trait nova-compute sets on its compute node providers.
 COMPUTE_NODE = 'COMPUTE_NODE'
+#: ``required=in:<traits>`` (any of them) and repeated ``required`` (all
+#: of them) on ``GET /allocation_candidates``; its provider summaries have
+#: the traits (1.17) of every provider of each candidate's tree (1.29).
+ANY_TRAITS_VERSION = '1.39'
 
 
 class PlacementError(Exception):
@@ -137,6 +142,27 @@ class PlacementClient:
         """A provider's traits and generation, as Placement returns them."""
         return self.get('/resource_providers/%s/traits' % uuid,
                         TRAITS_VERSION)
+
+    def candidate_traits(self, resources: Mapping[str, int],
+                         any_of: Iterable[Iterable[str]] = ()
+                         ) -> dict[str, list[str]]:
+        """The traits of the providers allocation candidates summarize.
+
+        By uuid: every provider of each tree with room for ``resources``
+        whose candidate has at least one trait of each set in ``any_of``.
+        A provider with no room (a full host, or one without such
+        inventory) is not in it: the caller reads it otherwise.
+        """
+        query = [('resources', ','.join(
+            '%s:%d' % item for item in sorted(resources.items())))]
+        for names in any_of:
+            listed = sorted(names)
+            query.append(('required', ('in:' if len(listed) > 1 else '') +
+                          ','.join(listed)))
+        summaries = self.get('/allocation_candidates?' + parse.urlencode(
+            query, safe=':,'), ANY_TRAITS_VERSION)['provider_summaries']
+        return {uuid: summary.get('traits', [])
+                for uuid, summary in summaries.items()}
 
     def set_traits(self, uuid: str, names: list[str],
                    generation: int) -> bool:
