@@ -60,7 +60,8 @@ class TraitAgentCliTest(base.BaseTestCase):
                           'CUSTOM_ZHA_STORAGE_DEGRADED'], report['traits'])
         self.assertEqual('lpar7', report['provider'])
         self.assertEqual({'cpc', 'site', 'standby', 'network', 'storage',
-                          'consistency_groups'}, set(report['details']))
+                          'consistency_groups', 'daemons'},
+                         set(report['details']))
         self.assertNotIn('written', report)
 
     def test_dry_run_text(self):

@@ -12,7 +12,9 @@
 
 """zha-trait-agent: probe an IBM Z KVM host and publish its traits.
 
-The probes (``sysinfo``, ``network``, ``storage``, ``consistency``, combined
-by ``probe``) read the host through ``hostfs.HostFS``, so the same code runs
-on a live host and on a copied or constructed tree under another root.
+The probes (``sysinfo``, ``network``, ``storage`` for multipath maps,
+``dasd`` for DASD channel paths, ``daemons``, ``consistency``; ``disks``
+makes one storage verdict, ``probe`` combines them all) read the host
+through ``hostfs.HostFS``, so the same code runs on a live host and on a
+copied or constructed tree under another root.
 """

@@ -21,6 +21,9 @@ from oslo_log import log as logging
 
 from zha_scheduler.agent import conditions
 from zha_scheduler.agent import consistency
+from zha_scheduler.agent import daemons
+from zha_scheduler.agent import dasd
+from zha_scheduler.agent import disks as disks_verdict
 from zha_scheduler.agent import hostfs
 from zha_scheduler.agent import network
 from zha_scheduler.agent import storage
@@ -95,9 +98,9 @@ def probe_host(conf: cfg.ConfigOpts, fs: hostfs.HostFS) -> ProbeResult:
     :param fs: the host (live, or a tree under another root).
     :returns: the traits (only ``CUSTOM_ZHA_*`` ones), the details of
         every decision (``cpc``, ``site``, ``standby``, ``network``,
-        ``storage`` and ``consistency_groups``) and what each probe of
-        HOST_SOURCES could not read at all (a probe that failed read
-        nothing).
+        ``storage`` with its ``dasd``, ``consistency_groups`` and
+        ``daemons``) and what each probe of HOST_SOURCES could
+        not read at all (a probe that failed read nothing).
     """
     opts = conf.zha_agent
     found: set[str] = set()
@@ -109,11 +112,15 @@ def probe_host(conf: cfg.ConfigOpts, fs: hostfs.HostFS) -> ProbeResult:
                    lambda: network.probe_network(fs, opts.bond_interfaces),
                    network.NetworkResult(None, {'error': 'probe failed'},
                                          'the probe failed'))
-    disks = _guarded('storage',
-                     lambda: storage.probe_storage(fs, opts.multipath_command),
-                     storage.StorageResult(None, frozenset(), frozenset(),
-                                           {'error': 'probe failed'},
-                                           'the probe failed'))
+    maps = _guarded('storage', lambda: storage.probe_storage(
+        fs, opts.multipath_command, summary=False),
+        storage.StorageResult(None, frozenset(), frozenset(),
+                              {'error': 'probe failed'}, 'the probe failed'))
+    dasds = _guarded('DASD', lambda: dasd.probe_dasd(fs), dasd.DasdResult(
+        None, {'error': 'probe failed'}, unread='the probe failed'))
+    units = _guarded('daemon', lambda: daemons.probe_daemons(fs),
+                     daemons.DaemonsResult({}, {'error': 'probe failed'}))
+    disks = disks_verdict.combine(maps, dasds, units)
     groups = _guarded('consistency group', lambda: consistency.probe_groups(
         fs, opts.consistency_groups_file, disks.redundant_wwids,
         disks.present_wwids), consistency.GroupsResult(
@@ -135,6 +142,7 @@ def probe_host(conf: cfg.ConfigOpts, fs: hostfs.HostFS) -> ProbeResult:
         'network': net.details,
         'storage': disks.details,
         'consistency_groups': groups.details,
+        'daemons': units.details,
     }
     unread = {source: result.unread for source, result in (
         ('cpc', identity), ('network', net), ('storage', disks))

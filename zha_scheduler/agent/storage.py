@@ -227,11 +227,14 @@ def load_maps(fs: hostfs.HostFS, command: str) -> tuple[
         return None, details
 
 
-def probe_storage(fs: hostfs.HostFS, command: str) -> StorageResult:
+def probe_storage(fs: hostfs.HostFS, command: str,
+                  summary: bool = True) -> StorageResult:
     """Check every multipath map of the host.
 
     :param fs: the host.
     :param command: ``[zha_agent] multipath_command``.
+    :param summary: log "Storage not monitored" when the state is None
+        (False: the caller combines this with DASD and logs its own).
     :returns: redundant when every map is; degraded when one is not; None
         when the maps cannot be read or there is none (no SAN storage).
     """
@@ -242,7 +245,7 @@ def probe_storage(fs: hostfs.HostFS, command: str) -> StorageResult:
                   'no multipath map (%s)' % ('%s printed none' % command
                                              if details['source'] == 'command'
                                              else 'none in /sys/block'))
-        if maps is not None:
+        if maps is not None and summary:
             conditions.warning(LOG, 'Storage not monitored: %s.', reason)
         details.update(state=None, reason=reason)
         return StorageResult(None, frozenset(), frozenset(), details,
@@ -264,7 +267,7 @@ def probe_storage(fs: hostfs.HostFS, command: str) -> StorageResult:
     details.update(state=state, reason=', '.join(
         '%s %s' % (name, d['state'] or 'unknown')
         for name, d in details['maps'].items()))
-    if state is None:
+    if state is None and summary:
         conditions.warning(LOG, 'Storage not monitored: %s',
                            details['reason'])
     return StorageResult(state, frozenset(redundant), frozenset(present),

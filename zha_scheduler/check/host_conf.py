@@ -15,41 +15,64 @@
 The white paper's "critical daemons" advice: each service's unit says when
 systemd restarts it. A unit not installed where the check runs is skipped:
 nova-compute and the agent run on compute hosts, the watch on a controller.
+multipathd and libvirt (virtqemud or libvirtd) are checked where installed
+and not mentioned elsewhere: a host without SAN has no multipathd, a
+controller no libvirt. multipathd's own unit sets no ``Restart=``.
+
+The daemons, their unit names and what a crash costs are the agent's
+(``zha_scheduler.agent.daemons``), which reads the same policy at run time.
 """
 
 from collections.abc import Sequence
 
+from zha_scheduler.agent import daemons
 from zha_scheduler.check import findings
 from zha_scheduler.check.findings import Finding
 from zha_scheduler.check import systemd
 
 CHECK = 'restart-policy'
 #: Values that restart a service that crashed or was killed.
-RESTARTING = ('always', 'on-failure', 'on-abnormal')
+RESTARTING = daemons.RESTARTING
 
-#: (unit names, any of which; what a dead one costs).
-UNITS: tuple[tuple[tuple[str, ...], str], ...] = (
-    (('nova-compute.service', 'openstack-nova-compute.service'),
-     'Nova then reports the host down, and zha-evacuate would evacuate guests '
-     'that still run there'),
-    (('zha-trait-agent.service',),
-     'the host\'s ZHA traits go stale: a failed path or bond slave is not '
-     'published'),
+Unit = tuple[tuple[str, ...], str, bool]
+
+
+def _daemon(name: str, always: bool) -> Unit:
+    daemon = daemons.BY_NAME[name]
+    return daemon.units, daemon.cost, always
+
+
+#: (unit names, any of which; what a dead one costs; whether a missing
+#: unit is reported as skipped).
+UNITS: tuple[Unit, ...] = (
+    _daemon('nova-compute', True),
+    _daemon('zha-trait-agent', True),
     (('zha-evacuate-watch.service',),
-     'the guests of failed LPARs are no longer restarted on their standby'),
+     'the guests of failed LPARs are no longer restarted on their standby',
+     True),
+    _daemon(daemons.MULTIPATHD, False),
+    _daemon('libvirt', False),
 )
 
 
 def check_restart(dirs: Sequence[str]) -> list[Finding]:
-    """One finding per daemon: its effective ``Restart=``, or why skipped."""
+    """One finding per daemon: its effective ``Restart=``, or why skipped.
+
+    multipathd and libvirt give no finding where they are not installed.
+    """
     result = []
-    for names, cost in UNITS:
-        result.append(_check_unit(names, cost, dirs))
+    for names, cost, always in UNITS:
+        found = _check_unit(names, cost, dirs)
+        if found is not None or always:
+            result.append(found or findings.skipped(
+                CHECK, '%s not installed in %s'
+                % (' / '.join(names), ', '.join(dirs))))
     return result
 
 
 def _check_unit(names: tuple[str, ...], cost: str,
-                dirs: Sequence[str]) -> Finding:
+                dirs: Sequence[str]) -> Finding | None:
+    """The finding of the first of ``names`` installed; None if none is."""
     for unit in names:
         try:
             setting = systemd.service_setting(unit, dirs)
@@ -70,8 +93,5 @@ def _check_unit(names: tuple[str, ...], cost: str,
         return findings.warning(
             CHECK, '%s: Restart=%s (%s): when it dies systemd leaves it '
             'dead; %s' % (unit, setting.value, where, cost),
-            'add a drop-in %s/%s.d/restart.conf with "[Service]" '
-            '"Restart=on-failure" "RestartSec=10", then run systemctl '
-            'daemon-reload' % (dirs[0], unit))
-    return findings.skipped(CHECK, '%s not installed in %s'
-                            % (' / '.join(names), ', '.join(dirs)))
+            daemons.restart_fix(unit, dirs[0]))
+    return None

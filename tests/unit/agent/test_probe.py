@@ -47,6 +47,13 @@ EXPECTED = {
     'sysfs-only-storage': HEALTHY,
     'no-bond': {CPC, NET_D, STO_R, ORA, SAP},
     'no-san': {CPC, NET_R},
+    'multipathd-stopped': {CPC, NET_R, STO_D},
+    'daemons-unsupervised': HEALTHY,
+    'dasd-healthy': {CPC, NET_R, STO_R},
+    'dasd-chp-offline': {CPC, NET_R, STO_D},
+    'dasd-single-path': {CPC, NET_R, STO_D},
+    'dasd-pav-alias': {CPC, NET_R, STO_R},
+    'dasd-and-fcp': HEALTHY,
 }
 
 
@@ -145,6 +152,61 @@ class ProbeHostScenariosTest(helpers.TestCase):
     def test_sysfs_only_details(self):
         details = self.probe('sysfs-only-storage').details
         self.assertEqual('sysfs', details['storage']['source'])
+
+    def test_dasd_details(self):
+        storage = self.probe('dasd-chp-offline').details['storage']
+        self.assertIsNone(storage['multipath_state'])
+        self.assertEqual({}, storage['maps'])
+        dasd = storage['dasd']['devices']['0.0.0100']
+        self.assertEqual('degraded', dasd['state'])
+        self.assertEqual('1 of 2 channel paths usable; CHPID 41 offline',
+                         dasd['reason'])
+        self.assertEqual('DASD: 0.0.0100 degraded, 0.0.0101 redundant, '
+                         '0.0.0102 redundant, 0.0.0103 redundant',
+                         storage['reason'])
+
+    def test_dasd_and_fcp_details(self):
+        storage = self.probe('dasd-and-fcp').details['storage']
+        self.assertEqual(('redundant', 'redundant', 'redundant'),
+                         (storage['state'], storage['multipath_state'],
+                          storage['dasd']['state']))
+        self.assertEqual(4, len(storage['maps']))
+        self.assertEqual(4, len(storage['dasd']['devices']))
+
+    def test_multipathd_stopped_details(self):
+        with self.assertLogs('zha_scheduler.agent.disks', 'WARNING') as logs:
+            details = self.probe('multipathd-stopped').details
+        storage = details['storage']
+        self.assertEqual('redundant', storage['multipath_state'])
+        self.assertEqual('degraded', storage['state'])
+        self.assertTrue(storage['reason'].endswith(
+            '; multipathd.service is failed: failed paths are neither '
+            'checked nor reinstated'), storage['reason'])
+        self.assertEqual('failed',
+                         details['daemons']['multipathd']['active_state'])
+        self.assertIn('multipathd.service is failed (failed)',
+                      logs.output[0])
+        groups = self.probe('multipathd-stopped').details[
+            'consistency_groups']['groups']
+        self.assertEqual(2, len(groups['SAP']['not_redundant']))
+
+    def test_daemons_unsupervised_details(self):
+        with self.assertLogs('zha_scheduler.agent.daemons',
+                             'WARNING') as logs:
+            result = self.probe('daemons-unsupervised')
+        units = result.details['daemons']
+        self.assertEqual((False, True),
+                         (units['libvirt']['supervised'],
+                          units['libvirt']['running']))
+        self.assertEqual((True, False),
+                         (units['nova-compute']['supervised'],
+                          units['nova-compute']['running']))
+        self.assertEqual(2, len(logs.output))
+        self.assertIn('virtqemud.service has Restart=no', logs.output[0])
+        self.assertIn('/etc/systemd/system/virtqemud.service.d/restart.conf',
+                      logs.output[0])
+        self.assertIn('openstack-nova-compute.service is inactive (dead)',
+                      logs.output[1])
 
 
 class ProbeHostConfigTest(helpers.TestCase):

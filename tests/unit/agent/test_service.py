@@ -195,7 +195,8 @@ class RunOnceTest(_AgentTestCase):
         self.assertEqual(HEALTHY, report.traits)
         self.assertIsNone(report.written)
         self.assertEqual({'cpc', 'site', 'standby', 'network', 'storage',
-                          'consistency_groups'}, set(report.details))
+                          'consistency_groups', 'daemons'},
+                         set(report.details))
         self.assertNotIn('written', report.to_dict())
 
     def test_publishes(self):

@@ -110,6 +110,46 @@ class SystemdTest(helpers.CheckTestCase):
         self.assertEqual('skipped: zha-evacuate-watch.service not installed '
                          'in %s' % ', '.join(self.dirs), found[2].message)
 
+    def test_multipathd_and_libvirt_are_checked_where_installed(self):
+        self.unit(self.vendor, 'multipathd.service',
+                  '[Service]\nType=notify\nExecStart=/sbin/multipathd -d -s\n')
+        self.unit(self.vendor, 'libvirtd.service',
+                  '[Service]\nRestart=on-failure\n')
+        found = host_conf.check_restart(self.dirs)
+        self.assertEqual(5, len(found))
+        multipathd, libvirt = found[3:]
+        self.assertEqual(findings.WARNING, multipathd.severity)
+        self.assertTrue(multipathd.message.startswith(
+            "multipathd.service: Restart=no (systemd's default: "))
+        self.assertIn('failed SAN paths are no longer checked nor '
+                      'reinstated', multipathd.message)
+        self.assertEqual(
+            'add a drop-in %s/multipathd.service.d/restart.conf with '
+            '"[Service]" "Restart=on-failure" "RestartSec=10", then run '
+            'systemctl daemon-reload' % self.etc, multipathd.fix)
+        self.assertEqual(findings.OK, libvirt.severity)
+        self.assertTrue(libvirt.message.startswith(
+            'libvirtd.service: Restart=on-failure (set in '))
+        # The drop-in the fix names is what fixes it.
+        self.unit(self.etc, 'multipathd.service.d/restart.conf',
+                  '[Service]\nRestart=on-failure\nRestartSec=10\n')
+        found = host_conf.check_restart(self.dirs)
+        self.assertEqual(findings.OK, found[3].severity)
+
+    def test_virtqemud_is_preferred_to_libvirtd(self):
+        self.unit(self.vendor, 'libvirtd.service', '[Service]\n')
+        self.unit(self.vendor, 'virtqemud.service',
+                  '[Service]\nRestart=on-failure\n')
+        (libvirt,) = host_conf.check_restart(self.dirs)[3:]
+        self.assertTrue(libvirt.message.startswith('virtqemud.service: '))
+
+    def test_masked_multipathd_is_skipped(self):
+        os.makedirs(self.etc)
+        os.symlink(os.devnull, os.path.join(self.etc, 'multipathd.service'))
+        found = host_conf.check_restart(self.dirs)
+        self.assertEqual('skipped: multipathd.service is masked',
+                         found[3].message)
+
     def test_shipped_units_restart_on_failure(self):
         here = os.path.dirname(__file__)
         shipped = os.path.normpath(

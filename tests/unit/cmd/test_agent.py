@@ -94,7 +94,8 @@ class MainTest(base.BaseTestCase):
                           'CUSTOM_ZHA_STORAGE_DEGRADED'], report['traits'])
         self.assertEqual('lpar7', report['provider'])
         self.assertEqual({'cpc', 'site', 'standby', 'network', 'storage',
-                          'consistency_groups'}, set(report['details']))
+                          'consistency_groups', 'daemons'},
+                         set(report['details']))
         self.assertEqual('DC2', report['details']['site'])
         self.assertEqual('degraded', report['details']['storage']['state'])
         self.assertNotIn('written', report)

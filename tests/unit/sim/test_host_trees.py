@@ -85,6 +85,39 @@ class HostTreesTest(base.BaseTestCase):
             self.assertTrue(resolved.startswith(os.path.realpath(root)), rel)
             self.assertTrue(os.path.exists(resolved), rel)
 
+    def test_dasd_attributes_follow_the_kernel_formats(self) -> None:
+        root = host_trees.build_scenario(self.tmp, 'dasd-pav-alias')
+
+        def read(path: str) -> str:
+            with open(os.path.join(root, path)) as f:
+                return f.read()
+
+        sch = 'sys/devices/css0/0.0.0001/'
+        # css.c chpids_show: '%02x ' per path, '00 ' unused, then '\n'.
+        self.assertEqual('40 41 42 00 00 00 00 00 \n', read(sch + 'chpids'))
+        # pimpampom_show: '%02x %02x %02x\n'.
+        self.assertEqual('e0 e0 ff\n', read(sch + 'pimpampom'))
+        self.assertEqual('1\n', read(sch + '0.0.0101/online'))
+        self.assertEqual('0\n', read(sch + '0.0.0101/alias'))
+        self.assertEqual('1\n', read('sys/devices/css0/0.0.00fe/0.0.01fe/'
+                                      'alias'))
+        self.assertEqual('0\n', read('sys/devices/css0/0.0.0004/0.0.0104/'
+                                      'online'))
+        self.assertEqual('online\n',
+                         read('sys/devices/css0/chp0.40/status'))
+        self.assertEqual(
+            os.path.realpath(os.path.join(root, sch, '0.0.0101')),
+            os.path.realpath(os.path.join(
+                root, 'sys/bus/ccw/drivers/dasd-eckd/0.0.0101')))
+
+    def test_systemctl_output_is_captured_per_daemon(self) -> None:
+        root = host_trees.build_scenario(self.tmp, 'daemons-unsupervised')
+        names = sorted(os.listdir(os.path.join(root, '_commands')))
+        self.assertEqual(5, len(names), names)
+        self.assertIn('systemctl_show_-p_Id,Names,LoadState,ActiveState,'
+                      'SubState,Restart_multipathd.service.out', names)
+        self.assertTrue(all(len(n) < 255 for n in names))
+
     def test_build_scenario_replaces_an_older_tree(self) -> None:
         stale = os.path.join(self.tmp, 'no-san', 'stale')
         os.makedirs(stale)
