@@ -44,11 +44,16 @@ class _ZhaWeigher(weights.BaseHostWeigher):
 
     def weight_multiplier(self, host_state: Any) -> float:
         request = self._request
+        if not host_state.aggregates:
+            # Nova asks once per host: the request's answer, in one read.
+            product = getattr(request, 'product', None)
+            if product is not None:
+                return product
         # The option is read once per request, in weigh_objects.
         multiplier = getattr(request, 'multiplier', None)
         if multiplier is None:
             multiplier = CONF.zha_scheduler[self.MULTIPLIER_OPTION]
-        if getattr(host_state, 'aggregates', None):
+        if host_state.aggregates:
             multiplier = scheduler_utils.get_weight_multiplier(
                 host_state, self.MULTIPLIER_OPTION, multiplier)
         return multiplier * getattr(request, 'factor', 1.0)
@@ -60,14 +65,18 @@ class _ZhaWeigher(weights.BaseHostWeigher):
     def weigh_objects(self, weighed_obj_list: list[Any],
                       weight_properties: Any) -> list[float]:
         hosts = [weighed.obj for weighed in weighed_obj_list]
-        self._request.multiplier = CONF.zha_scheduler[self.MULTIPLIER_OPTION]
+        request = self._request
+        request.multiplier = CONF.zha_scheduler[self.MULTIPLIER_OPTION]
         # What the request makes of the multiplier (_weigh_hosts may set it).
-        self._request.factor = 1.0
+        request.factor = 1.0
+        request.product = None
         # Skip the work when the operator turned the weigher off.
-        if self._request.multiplier == 0.0:
+        if request.multiplier == 0.0:
             return [0.0] * len(hosts)
         try:
-            return self._weigh_hosts(hosts, weight_properties)
+            weights = self._weigh_hosts(hosts, weight_properties)
+            request.product = request.multiplier * request.factor
+            return weights
         except Exception:
             # A weigher that raises fails every boot: weigh equally instead.
             # Logged under the weigher's own module, as its rejections are.
