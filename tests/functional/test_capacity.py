@@ -172,7 +172,7 @@ class CapacityTest(cloud.SimulatedCloud):
         real = self.conn.placement.get
 
         def get(url, **kwargs):
-            if url.endswith('/usages'):
+            if url.endswith('/inventories'):
                 raise ks_exceptions.ConnectFailure('Placement went away')
             return real(url, **kwargs)
         self.useFixture(fixtures.MockPatchObject(

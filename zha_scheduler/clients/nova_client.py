@@ -33,6 +33,8 @@ COMPUTE_BINARY = 'nova-compute'
 #: (forced_down, status, disabled_reason).
 MICROVERSION = '2.94'
 HYPERVISORS_VERSION = '2.53'
+#: Aggregates with their uuids.
+AGGREGATES_VERSION = '2.41'
 #: Statuses of a migration that ended without moving the instance.
 FAILED_MIGRATION_STATUSES = frozenset({'error', 'failed', 'cancelled'})
 #: Statuses of an evacuation that moved its instance and is over: done
@@ -254,6 +256,20 @@ class NovaClient:
                         body.get('hypervisors_links', [])
                         if link.get('rel') == 'next'), None)
         return found
+
+    def aggregates(self) -> list[str]:
+        """The uuids of Nova's host aggregates (those it gives Placement).
+
+        Read with a plain GET: openstacksdk's Aggregate resource warns of
+        its own deprecations on stderr.
+        """
+        resp = self.conn.compute.get('/os-aggregates',
+                                     microversion=AGGREGATES_VERSION,
+                                     raise_exc=False)
+        if not resp:
+            raise NovaError('Nova GET /os-aggregates returned %s: %s' % (
+                resp.status_code, resp.text[:200]))
+        return [a['uuid'] for a in resp.json()['aggregates']]
 
     def flavors(self) -> list[model.Flavor]:
         """Every flavor, public or not."""

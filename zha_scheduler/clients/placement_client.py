@@ -31,6 +31,12 @@ TRAITS_VERSION = '1.6'
 PROVIDERS_VERSION = '1.14'
 #: ``GET /resource_providers?required=<traits>``.
 REQUIRED_VERSION = '1.18'
+#: ``GET /allocation_candidates`` whose provider summaries have the traits
+#: (1.17), every resource class with inventory (1.27) and the providers of
+#: nested trees (1.29: before, a tree with children is left out).
+SUMMARIES_VERSION = '1.29'
+#: The trait of a provider that shares its inventory with its aggregates.
+SHARES_VIA_AGGREGATE = 'MISC_SHARES_VIA_AGGREGATE'
 #: The trait nova-compute sets on its compute node providers.
 COMPUTE_NODE = 'COMPUTE_NODE'
 #: ``required=in:<traits>`` (any of them) and repeated ``required`` (all
@@ -194,6 +200,26 @@ class PlacementClient:
         """The uuids of a provider's aggregates."""
         return self.get('/resource_providers/%s/aggregates' % uuid,
                         PROVIDERS_VERSION)['aggregates']
+
+    def aggregate_members(self, aggregate: str) -> list[str]:
+        """The uuids of the providers in an aggregate."""
+        return [p['uuid'] for p in self.get(
+            '/resource_providers?member_of=%s' % parse.quote(aggregate),
+            PROVIDERS_VERSION)['resource_providers']]
+
+    def provider_summaries(self,
+                           resources: dict[str, int]) -> dict[str, Any]:
+        """The provider summaries of ``GET /allocation_candidates``.
+
+        By uuid, every provider of each tree with room for ``resources``:
+        its ``traits`` and, for each resource class it has inventory of,
+        ``capacity`` (``int((total - reserved) * allocation_ratio)``) and
+        ``used`` (the sum of its allocations). No ``limit``: a limit would
+        leave out the providers of the candidates it drops.
+        """
+        asked = ','.join('%s:%d' % item for item in sorted(resources.items()))
+        return self.get('/allocation_candidates?resources=%s' % asked,
+                        SUMMARIES_VERSION)['provider_summaries']
 
     def room(self, name: str) -> model.Room | None:
         """What the provider called ``name`` can still take; None if none.

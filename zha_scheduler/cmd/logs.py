@@ -85,7 +85,8 @@ def log_to_stderr(level: int = logging.WARNING) -> None:
     For the argparse subcommands. Deprecation notices of the libraries Nova
     imports are not the operator's to act on: they are silenced.
     """
-    for category in (DeprecationWarning, FutureWarning):
+    for category in (DeprecationWarning, PendingDeprecationWarning,
+                     FutureWarning):
         warnings.simplefilter('ignore', category)
     warnings.filterwarnings('ignore', message=r'\s*Eventlet is deprecated')
     root = logging.getLogger()
