@@ -39,10 +39,8 @@ what a drain's plan alone costs. Usage::
 import argparse
 from collections.abc import Callable, Sequence
 import json
-import logging
 import statistics
 import sys
-import tempfile
 import time
 from typing import Any
 
@@ -183,10 +181,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                         default='table')
     parser.add_argument('--log-file')
     args = parser.parse_args(argv)
-    log_file = args.log_file or tempfile.mkstemp(
-        prefix='benchmark-maintenance-', suffix='.log')[1]
-    logging.basicConfig(filename=log_file, level=logging.INFO, force=True)
     from zha_scheduler.sim import chatter
+    log_file = chatter.log_to_file(args.log_file, 'benchmark-maintenance-')
     with chatter.output_to(log_file):
         results = run(args.guests_per_lpar, args.rounds, args.max_parallel)
     results['summary'] = summary(results)

@@ -48,12 +48,10 @@ to see where the time would go; the header says which are not defaults.
 import argparse
 from collections.abc import Sequence
 import dataclasses
-import logging
 import os
 import platform
 import subprocess
 import sys
-import tempfile
 from typing import Any
 import unittest
 import warnings
@@ -399,11 +397,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print('benchmark_recovery: error: %s' % exc, file=sys.stderr)
         return 2
     print('\n'.join(lines), flush=True)
-    log_file = args.log_file or tempfile.mkstemp(
-        prefix='zha-benchmark-recovery-', suffix='.log')[1]
+    log_file = chatter.log_to_file(args.log_file, 'zha-benchmark-recovery-')
     print("Nova's logs: %s" % log_file, flush=True)
-    # Nova's services log plenty: every line to the log file.
-    logging.basicConfig(filename=log_file, level=logging.INFO, force=True)
     failed = False
     for key, title, where_failed, where in SCENARIOS:
         if args.only and key != args.only:

@@ -46,10 +46,8 @@ the computes takes about a fifth of a second each. Usage::
 import argparse
 from collections.abc import Sequence
 import json
-import logging
 import statistics
 import sys
-import tempfile
 import time
 from typing import Any
 from unittest import mock
@@ -190,10 +188,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                         default='table')
     parser.add_argument('--log-file')
     args = parser.parse_args(argv)
-    log_file = args.log_file or tempfile.mkstemp(
-        prefix='benchmark-snapshot-', suffix='.log')[1]
-    logging.basicConfig(filename=log_file, level=logging.INFO, force=True)
     from zha_scheduler.sim import chatter
+    log_file = chatter.log_to_file(args.log_file, 'benchmark-snapshot-')
     with chatter.output_to(log_file):
         results = run(args.hosts, args.rounds, args.aggregates)
     results['summary'] = summary(results)

@@ -21,7 +21,7 @@ read per host must be as many on a bigger grid.
 
 import fixtures
 
-from zha_scheduler.clients import nova_client
+from tests.unit import zha_fakes
 from zha_scheduler.insight import collect
 from zha_scheduler.sim import client
 from zha_scheduler.sim import cloud
@@ -51,15 +51,7 @@ class SnapshotReadsTest(cloud.SimulatedCloud):
             return real_get(url, **kwargs)
         self.useFixture(fixtures.MockPatchObject(
             self.conn.placement, 'get', get))
-        self.clients = []
-        real_placement = nova_client.NovaClient.placement
-
-        def placement(nova):
-            made = real_placement(nova)
-            self.clients.append(made)
-            return made
-        self.useFixture(fixtures.MockPatchObject(
-            nova_client.NovaClient, 'placement', placement))
+        self.clients = self.useFixture(zha_fakes.PlacementClients()).made
 
     def fill(self, host):
         """Boot four servers that take all of a MediumFakeDriver host.

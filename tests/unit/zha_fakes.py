@@ -23,6 +23,7 @@ from nova import objects
 from nova import test
 from nova.tests.unit.scheduler import fakes as nova_fakes
 
+from zha_scheduler.clients import nova_client
 from zha_scheduler.clients import placement_client
 from zha_scheduler import members
 from zha_scheduler import placement
@@ -271,3 +272,17 @@ class LogCapture(logging.Handler):
     def messages(self, level=None):
         return [r.getMessage() for r in self.records
                 if level is None or r.levelno == level]
+
+
+class PlacementClients(fixtures.Fixture):
+    """Keeps every PlacementClient a NovaClient makes, to count its calls."""
+
+    def _setUp(self):
+        self.made = []
+        real = nova_client.NovaClient.placement
+
+        def placement(client):
+            self.made.append(real(client))
+            return self.made[-1]
+        self.useFixture(fixtures.MockPatchObject(
+            nova_client.NovaClient, 'placement', placement))

@@ -14,8 +14,23 @@
 
 from collections.abc import Iterator
 import contextlib
+import logging
 import os
 import sys
+import tempfile
+
+
+def log_to_file(path: str | None, prefix: str) -> str:
+    """Send Python logging, from INFO up, to a file; return its path.
+
+    Nova's services log plenty: a benchmark keeps it out of its report.
+
+    :param path: the file; by default a new temporary one.
+    :param prefix: the temporary file's name prefix.
+    """
+    path = path or tempfile.mkstemp(prefix=prefix, suffix='.log')[1]
+    logging.basicConfig(filename=path, level=logging.INFO, force=True)
+    return path
 
 
 @contextlib.contextmanager

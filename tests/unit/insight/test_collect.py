@@ -22,11 +22,9 @@ import copy
 import types
 from urllib import parse
 
-import fixtures
 from oslotest import base
 
 from tests.unit import zha_fakes
-from zha_scheduler.clients import nova_client
 from zha_scheduler.clients import placement_client
 from zha_scheduler.insight import collect
 from zha_scheduler import traits
@@ -215,15 +213,7 @@ class CollectTest(base.BaseTestCase):
 
     def setUp(self):
         super().setUp()
-        self.clients = []
-        real = nova_client.NovaClient.placement
-
-        def placement(client):
-            made = real(client)
-            self.clients.append(made)
-            return made
-        self.useFixture(fixtures.MockPatchObject(
-            nova_client.NovaClient, 'placement', placement))
+        self.clients = self.useFixture(zha_fakes.PlacementClients()).made
 
     def read(self, conn, bulk=True):
         """The snapshot and the Placement calls (PlacementClient.calls)."""
