@@ -43,20 +43,18 @@ class _ZhaWeigher(weights.BaseHostWeigher):
         raise NotImplementedError()
 
     def weight_multiplier(self, host_state: Any) -> float:
-        request = self._request
-        if not host_state.aggregates:
-            # Nova asks once per host: the request's answer, in one read.
-            product = getattr(request, 'product', None)
-            if product is not None:
-                return product
-        # The option is read once per request, in weigh_objects.
-        multiplier = getattr(request, 'multiplier', None)
-        if multiplier is None:
+        # Nova asks once per host, right after weigh_objects: a host in no
+        # aggregate gets the request's product in one read.
+        product = getattr(self._request, 'product', None)
+        if product is not None and not host_state.aggregates:
+            return product
+        multiplier = getattr(self._request, 'multiplier', None)
+        if multiplier is None:      # asked outside a request
             multiplier = CONF.zha_scheduler[self.MULTIPLIER_OPTION]
         if host_state.aggregates:
             multiplier = scheduler_utils.get_weight_multiplier(
                 host_state, self.MULTIPLIER_OPTION, multiplier)
-        return multiplier * getattr(request, 'factor', 1.0)
+        return multiplier * getattr(self._request, 'factor', 1.0)
 
     def _weigh_object(self, host_state: Any, request_spec: Any) -> float:
         return self.weigh_objects(
