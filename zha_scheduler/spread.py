@@ -114,10 +114,6 @@ class GroupSpread:
     # Members the request still places, the one being scheduled included.
     remaining: int = 1
 
-    def domain_of(self, host_state: Any) -> str | None:
-        """Return the host's domain at this level; None when unknown."""
-        return self.domains_of([host_state])[0]
-
     def domains_of(self, host_states: Iterable[Any]) -> list[str | None]:
         """Return each host's domain at this level, None when unknown."""
         if self.level == topology.LPAR:
